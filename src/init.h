@@ -1,0 +1,21 @@
+/* init: pid 1 of a sandbox, and the command's last steps before execve. */
+#ifndef GB_INIT_H
+#define GB_INIT_H
+
+#include <sys/types.h>
+
+#include "sandbox.h"
+
+/* init's exit code when setup failed (the supervisor has the message). */
+#define GB_INIT_SETUP_FAILED 254
+
+/* In the forked command: stdio, identity, capabilities, limits, seccomp,
+ * execve. Never returns; a failure is reported over sock. */
+__attribute__((noreturn)) void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock);
+/* Block SIGCHLD and the forwarded signals (before forking the command). */
+void gb_init_block_signals(void);
+/* pid 1's loop: forward signals to cmd, reap everything, report cmd's
+ * wait status over sock. Returns init's exit code. */
+int gb_init_reap(pid_t cmd, int sock);
+
+#endif

@@ -1,0 +1,71 @@
+/* gradebox: grading sandboxes on Linux kernel primitives. Command dispatch;
+ * the process tree is described at the top of sandbox.c. */
+#include "gb-build.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const char usage[] =
+	"usage: gradebox COMMAND [ARGS]\n"
+	"  run [--rootfs DIR | --image NAME] [options] -- CMD ARG...\n"
+	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
+	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
+	"  check               what this host supports, and what to change\n"
+	"  gc                  remove what a killed supervisor left behind\n";
+
+int gb_cli_error(const gb_error *err)
+{
+	fprintf(stderr, "gradebox: %s\n", err->msg);
+	return GB_EXIT_FAILURE;
+}
+
+int gb_cli_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("gradebox: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (see gradebox --help)\n", stderr);
+	return GB_EXIT_FAILURE;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int, char **, struct gb_config *);
+} commands[] = {
+	{ "run", gb_cmd_run },
+	{ "image", gb_cmd_image },
+	{ "check", gb_cmd_check },
+	{ "gc", gb_cmd_gc },
+};
+
+int main(int argc, char **argv)
+{
+	struct gb_config cfg;
+	gb_error err = { 0 };
+
+	if (argc < 2)
+		return gb_cli_usage("missing command");
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+		fputs(usage, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		puts(PACKAGE_STRING);
+		return 0;
+	}
+	for (size_t i = 0; i < GB_ARRAY_SIZE(commands); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		if (gb_config_load(&cfg, &err) < 0)
+			return gb_cli_error(&err);
+		return commands[i].fn(argc - 1, argv + 1, &cfg);
+	}
+	return gb_cli_usage("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,27 @@
+/* meta: the --meta FILE JSON object of the contract. */
+#include <jansson.h>
+#include <stdio.h>
+
+#include "supervisor.h"
+#include "util.h"
+
+int gb_meta_write(const char *path, const struct gb_result *r, gb_error *err)
+{
+	json_t *o = json_pack("{s:s, s:i, s:i, s:f, s:f, s:I, s:b, s:o, s:b, s:b, s:s}",
+			      "status", gb_status_name(r->status), "exit_code", r->exit_code,
+			      "signal", r->signal, "cpu_time", r->cpu_time, "wall_time",
+			      r->wall_time, "memory_peak", (json_int_t)r->memory_peak,
+			      "oom_killed", r->oom_killed, "timeout",
+			      r->timeout ? json_string(r->timeout) : json_null(),
+			      "output_truncated", r->output_truncated, "disk_full", r->disk_full,
+			      "message", r->message);
+	int rc;
+
+	if (!o)
+		return gb_fail(err, ENOMEM, "build meta JSON");
+	rc = json_dump_file(o, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(o);
+	if (rc < 0)
+		return gb_fail_errno(err, "write meta file %s", path);
+	return 0;
+}

@@ -1,0 +1,227 @@
+/* sandbox: how one sandbox comes to life.
+ *
+ * Theory of operation
+ * -------------------
+ * `gradebox run` (and later the grading supervisor) is one process per job,
+ * running as host root. For each sandbox it:
+ *
+ *  1. makes the sandbox's user namespace (userns.c): uid/gid 0..65535
+ *     inside are uid_base.. outside, so no sandbox id is a host account;
+ *  2. clone3()s the sandbox's init with new mount, pid, ipc, uts, cgroup and
+ *     (unless --network host) net namespaces, straight into the sandbox's
+ *     cgroup (CLONE_INTO_CGROUP) and with a pidfd. These namespaces are
+ *     owned by the host's user namespace: nothing inside can ever mount,
+ *     change the hostname or reconfigure the network, root or not;
+ *  3. attaches init to the v1 cgroups on hybrid hosts, then says GO.
+ *
+ * init, still host root but already pid 1 of the new pid namespace, builds
+ * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
+ * /dev, /tmp, binds, pivot_root), sets the hostname, brings `lo` up over
+ * netlink, then joins the user namespace as uid 0 inside (uid_base
+ * outside) and arms PR_SET_PDEATHSIG so it dies with the supervisor. It
+ * forks the command, which takes its stdio, becomes the sandbox user
+ * (4242 by default), drops every capability, sets no_new_privs and the
+ * seccomp filter, and execs. init stays behind as a tiny reaper (init.c):
+ * it forwards signals, reaps orphans and, when the command exits, reports
+ * the wait status and exits — which makes the kernel kill every process
+ * left in the pid namespace, daemons included. With the last process the
+ * mount namespace and all its mounts vanish; the supervisor only removes
+ * the empty job directory and the cgroup.
+ *
+ * The supervisor and init talk over a SOCK_SEQPACKET pair (struct gb_msg).
+ * If the supervisor dies, init sees the socket hang up (and PDEATHSIG
+ * fires): the sandbox never runs unsupervised.
+ */
+#include "sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "config.h"
+#include "init.h"
+#include "netlink.h"
+#include "userns.h"
+#include "util.h"
+
+#define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+
+int gb_msg_send(int sock, int type, int value, const char *text, int fd)
+{
+	struct gb_msg m = { .type = type, .value = value };
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+	if (text)
+		snprintf(m.text, sizeof(m.text), "%s", text);
+	if (fd >= 0) {
+		struct cmsghdr *c;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	return GB_RETRY(sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 ? -1 : 0;
+}
+
+int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	ssize_t n;
+
+	if (fd)
+		*fd = -1;
+	n = GB_RETRY(recvmsg(sb->sock, &mh, MSG_CMSG_CLOEXEC));
+	if (n < 0) {
+		if (errno == ECONNRESET)
+			return 0;
+		return gb_fail_errno(err, "receive from the sandbox");
+	}
+	if (n == 0)
+		return 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+			int got;
+			memcpy(&got, CMSG_DATA(c), sizeof(int));
+			if (fd && *fd < 0)
+				*fd = got;
+			else
+				close(got);
+		}
+	}
+	if ((size_t)n != sizeof(*msg))
+		return gb_fail(err, EPROTO, "short message from the sandbox");
+	msg->text[sizeof(msg->text) - 1] = '\0';
+	return 1;
+}
+
+/* Report a setup failure to the supervisor and die. */
+static __attribute__((noreturn)) void child_fail(int sock, const gb_error *err)
+{
+	gb_msg_send(sock, GB_MSG_ERROR, 0, err->msg, -1);
+	_exit(GB_INIT_SETUP_FAILED);
+}
+
+static void child_wait_go(int sock)
+{
+	struct gb_msg m;
+
+	if (GB_RETRY(recv(sock, &m, sizeof(m), 0)) != sizeof(m) || m.type != GB_MSG_GO)
+		_exit(GB_INIT_SETUP_FAILED);
+}
+
+static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
+{
+	if (setns(s->mount.userns_fd, CLONE_NEWUSER) < 0)
+		return gb_fail_errno(err, "join the sandbox's user namespace");
+	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return gb_fail_errno(err, "become root of the user namespace");
+	/* Armed after the uid change, which would clear it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return gb_fail_errno(err, "prctl(PR_SET_PDEATHSIG)");
+	/* The supervisor may have died before PDEATHSIG was armed. */
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLHUP | POLLERR)))
+		_exit(GB_INIT_SETUP_FAILED);
+	return 0;
+}
+
+static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, int sock)
+{
+	gb_error err = { 0 };
+	_cleanup_close_ int scratch = -1;
+	const char *host = s->hostname ? s->hostname : GB_DEFAULT_HOSTNAME;
+	pid_t cmd;
+
+	child_wait_go(sock);
+	if (gb_mount_sandbox(&s->mount, &scratch, &err) < 0)
+		child_fail(sock, &err);
+	if (sethostname(host, strlen(host)) < 0) {
+		gb_fail_errno(&err, "sethostname %s", host);
+		child_fail(sock, &err);
+	}
+	if (!s->host_network && gb_netlink_lo_up(&err) < 0)
+		child_fail(sock, &err);
+	if (join_userns(s, sock, &err) < 0)
+		child_fail(sock, &err);
+	/* Block what init will read from its signalfd before the command exists,
+	 * so no early signal is lost; the command unblocks them. */
+	gb_init_block_signals();
+	cmd = fork();
+	if (cmd < 0) {
+		gb_fail_errno(&err, "fork the command");
+		child_fail(sock, &err);
+	}
+	if (cmd == 0)
+		gb_init_exec_command(s, sock);
+	gb_msg_send(sock, GB_MSG_READY, cmd, NULL, scratch);
+	_exit(gb_init_reap(cmd, sock));
+}
+
+int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
+{
+	struct clone_args args = { 0 };
+	int sv[2], pidfd = -1;
+	pid_t pid;
+
+	sb->pid = -1;
+	sb->pidfd = sb->sock = sb->userns_fd = -1;
+	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
+		return -1;
+	spec->mount.userns_fd = sb->userns_fd;
+	spec->mount.root_uid = spec->uid_base;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return gb_fail_errno(err, "socketpair");
+	sb->sock = sv[0];
+
+	args.flags = GB_NS_FLAGS | CLONE_PIDFD | (spec->host_network ? 0 : CLONE_NEWNET);
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+	if (spec->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)spec->cgroup_fd;
+	}
+	pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0) {
+		close(sv[1]);
+		return gb_fail_errno(err, "clone3 the sandbox");
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		sandbox_child(spec, sv[1]);
+	}
+	close(sv[1]);
+	sb->pid = pid;
+	sb->pidfd = pidfd;
+	return 0;
+}
+
+int gb_sandbox_go(struct gb_sandbox *sb, gb_error *err)
+{
+	if (gb_msg_send(sb->sock, GB_MSG_GO, 0, NULL, -1) < 0)
+		return gb_fail_errno(err, "start the sandbox");
+	return 0;
+}
+
+void gb_sandbox_close(struct gb_sandbox *sb)
+{
+	gb_closep(&sb->sock);
+	gb_closep(&sb->pidfd);
+	gb_closep(&sb->userns_fd);
+	sb->sock = sb->pidfd = sb->userns_fd = -1;
+}

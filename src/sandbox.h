@@ -1,0 +1,64 @@
+/* sandbox: creates one sandbox (the process tree is described at the top of
+ * sandbox.c) and talks to its init over a socket. */
+#ifndef GB_SANDBOX_H
+#define GB_SANDBOX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "mount.h"
+#include "seccomp.h"
+
+#define GB_DEFAULT_HOSTNAME "gradebox"
+
+struct gb_sandbox_spec {
+	struct gb_mount_plan mount;  /* userns_fd and root_uid are filled in */
+	char *const *argv;
+	char *const *envp;
+	const char *cwd;             /* inside; NULL = "/" */
+	uid_t uid;                   /* inside ids */
+	gid_t gid;
+	bool root;                   /* keep root's capabilities (inside the userns) */
+	bool host_network;
+	const char *hostname;
+	const struct gb_seccomp *seccomp;
+	int stdio[3];                /* the command's stdin, stdout, stderr */
+	uint64_t fsize_bytes;        /* RLIMIT_FSIZE, 0 = unchanged */
+	uint64_t nofile;             /* RLIMIT_NOFILE, 0 = unchanged */
+	uid_t uid_base;              /* host id of uid 0 inside */
+	int cgroup_fd;               /* clone into this v2 cgroup, -1 = stay */
+};
+
+enum gb_msg_type {
+	GB_MSG_GO = 1,    /* supervisor -> init: cgroups attached, start */
+	GB_MSG_ERROR,     /* init or command -> supervisor: setup failed, text */
+	GB_MSG_READY,     /* init -> supervisor: command started; carries scratch fd */
+	GB_MSG_STATUS,    /* init -> supervisor: command's wait status */
+};
+
+struct gb_msg {
+	int type;
+	int value;
+	char text[GB_ERROR_MAX];
+};
+
+struct gb_sandbox {
+	pid_t pid;        /* init, in the host's pid namespace */
+	int pidfd;
+	int sock;         /* SOCK_SEQPACKET to init */
+	int userns_fd;
+};
+
+/* Clone the sandbox's init; it waits for gb_sandbox_go(). */
+int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err);
+int gb_sandbox_go(struct gb_sandbox *sb, gb_error *err);
+/* Receive one message (and an fd with READY). 0 = EOF (init gone). */
+int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err);
+void gb_sandbox_close(struct gb_sandbox *sb);
+
+/* Used by init.c and the command child. */
+int gb_msg_send(int sock, int type, int value, const char *text, int fd);
+
+#endif

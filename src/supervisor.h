@@ -1,0 +1,84 @@
+/* supervisor: one process per job, single-threaded and event driven
+ * (pidfd, timerfd, signalfd, sockets). A job owns a run directory and a
+ * cgroup; each sandbox of the job (the grading one, later the student ones)
+ * is a "box" with its own cgroup below the job's, its own limits and its
+ * own verdict. The job leaves nothing behind when it closes. */
+#ifndef GB_SUPERVISOR_H
+#define GB_SUPERVISOR_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cgroup.h"
+#include "config.h"
+#include "error.h"
+#include "output.h"
+#include "sandbox.h"
+
+struct gb_limits {
+	double cpu_time;        /* seconds of CPU, all threads; 0 = none */
+	double wall_time;       /* seconds; 0 = none (callers default it to 3 x cpu) */
+	uint64_t memory_bytes;  /* 0 = none */
+	uint64_t pids;          /* 0 = none */
+	uint64_t disk_bytes;    /* 0 = tmpfs default */
+	uint64_t output_bytes;  /* cap on captured stdout/stderr, 0 = none */
+	uint64_t fsize_bytes;   /* RLIMIT_FSIZE, 0 = none */
+	uint64_t nofile;        /* RLIMIT_NOFILE, 0 = unchanged */
+};
+
+enum gb_status {
+	GB_STATUS_EXITED,
+	GB_STATUS_SIGNALED,
+	GB_STATUS_TIMEOUT,
+	GB_STATUS_MEMORY,
+	GB_STATUS_DISK,
+	GB_STATUS_ERROR,
+};
+
+struct gb_result {
+	enum gb_status status;
+	int exit_code;          /* what `gradebox run` exits with */
+	int signal;             /* signal that killed the command, 0 if none */
+	double cpu_time, wall_time;
+	uint64_t memory_peak;
+	bool oom_killed;
+	const char *timeout;    /* "cpu", "wall" or NULL */
+	bool output_truncated;
+	bool disk_full;
+	char message[GB_ERROR_MAX];
+};
+
+struct gb_job {
+	const struct gb_config *cfg;
+	struct gb_cg_host cg_host;
+	struct gb_cgroup cg;
+	char name[64];          /* job-<pid>-<start> */
+	char dir[PATH_MAX];     /* run_dir/<name> */
+	unsigned nboxes;
+};
+
+/* Where the sandbox's stdout/stderr go: straight through (fd given to the
+ * sandbox as is) or captured through a pipe with the output cap. */
+struct gb_box_io {
+	int stdin_fd;
+	int stdout_fd, stderr_fd;
+	bool capture;           /* pump stdout_fd/stderr_fd through pipes */
+};
+
+int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
+/* Run one sandbox to its end under `lim` and fill `res`. Setup failures
+ * are results too (status error, exit 254), with the message. */
+void gb_job_run_box(struct gb_job *job, struct gb_sandbox_spec *spec,
+		    const struct gb_limits *lim, const struct gb_box_io *io,
+		    struct gb_result *res);
+int gb_job_close(struct gb_job *job, gb_error *err);
+
+/* For `gradebox gc`: is the supervisor that named a job still running? */
+bool gb_job_owner_alive(const char *job_name);
+int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err);
+
+const char *gb_status_name(enum gb_status s);
+int gb_meta_write(const char *path, const struct gb_result *res, gb_error *err);
+
+#endif

@@ -1,0 +1,43 @@
+# Shared setup for the integration tests (bats). Every test gets its own
+# state and run directories; teardown fails the test when it left anything
+# behind: a mount, a process or a cgroup.
+
+TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
+GRADEBOX=${GRADEBOX:-$TOP/gradebox}
+# The busybox rootfs (rootfs/busybox/build.sh), built once by tests/run-tests.
+ROOTFS=${GB_TEST_ROOTFS:-$TOP/tests/.work/rootfs}
+
+gb_setup() {
+	export GRADEBOX_CONFIG=/dev/null
+	export GRADEBOX_STATE_DIR=$BATS_TEST_TMPDIR/state
+	export GRADEBOX_RUN_DIR=$BATS_TEST_TMPDIR/run
+	mkdir -p "$GRADEBOX_STATE_DIR" "$GRADEBOX_RUN_DIR"
+	[ -d "$ROOTFS" ] || skip "no test rootfs at $ROOTFS (tests/run-tests builds it)"
+}
+
+# Everything a test may leave behind, as text; empty when clean.
+gb_leftovers() {
+	grep -E "$BATS_TEST_TMPDIR|gradebox" /proc/self/mountinfo | sed 's/^/mount: /'
+	pgrep -a -f "$GRADEBOX (run|grade|serve)" | grep -v pgrep | sed 's/^/process: /'
+	find /sys/fs/cgroup -maxdepth 8 -type d -name 'job-*' -path '*gradebox*' 2>/dev/null |
+		sed 's/^/cgroup: /'
+	if [ -d "$GRADEBOX_RUN_DIR" ]; then
+		find "$GRADEBOX_RUN_DIR" -mindepth 1 -maxdepth 1 | sed 's/^/run dir: /'
+	fi
+}
+
+gb_teardown() {
+	local left
+	left=$(gb_leftovers)
+	if [ -n "$left" ]; then
+		echo "left behind after the test:" >&2
+		echo "$left" >&2
+		return 1
+	fi
+}
+
+setup() { gb_setup; }
+teardown() { gb_teardown; }
+
+# run_gb ARGS...: run gradebox, capturing status/output (bats `run`).
+gb() { "$GRADEBOX" "$@"; }
