@@ -16,11 +16,13 @@
 
 static int userns_child(void *arg)
 {
-	int fd = *(int *)arg;
+	const int *fds = arg;
 	char c;
 
+	/* Its copy of the write end would keep the pipe from ever closing. */
+	close(fds[1]);
 	/* Wait until the parent has its fd; EOF means done. */
-	(void)!read(fd, &c, 1);
+	(void)!read(fds[0], &c, 1);
 	_exit(0);
 }
 
@@ -49,7 +51,7 @@ int gb_userns_create(uid_t base, unsigned range, int *fd_out, gb_error *err)
 	/* CLONE_VM: the child only blocks in read(), so sharing memory makes the
 	 * clone cheap; it has its own small stack. */
 	pid = clone(userns_child, stack + sizeof(stack), CLONE_NEWUSER | CLONE_VM | SIGCHLD,
-		    &rd);
+		    pipefd);
 	if (pid < 0) {
 		if (errno == EPERM || errno == ENOSPC || errno == EUSERS)
 			return gb_fail_errno(err, "cannot create a user namespace (check "

@@ -1,0 +1,64 @@
+/* Unit tests: config file, environment overrides and their errors. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "tap.h"
+
+static int write_conf(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	fputs(text, f);
+	return fclose(f);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/gb-test-conf-XXXXXX";
+	struct gb_config c;
+	gb_error e = { 0 };
+	int fd = mkstemp(path);
+
+	close(fd);
+	unsetenv("GRADEBOX_STATE_DIR");
+	unsetenv("GRADEBOX_RUN_DIR");
+	unsetenv("GRADEBOX_UID_BASE");
+	setenv("GRADEBOX_CONFIG", path, 1);
+
+	write_conf(path, "# comment\nstate_dir = /srv/gb\nuid_base=3000000\n\n");
+	TAP_OK(gb_config_load(&c, &e) == 0, "a valid config file loads");
+	TAP_OK(!strcmp(c.state_dir, "/srv/gb"), "state_dir comes from the file");
+	TAP_OK(c.uid_base == 3000000, "uid_base comes from the file");
+	TAP_OK(!strcmp(c.run_dir, GB_DEFAULT_RUN_DIR), "unset keys keep their default");
+
+	setenv("GRADEBOX_STATE_DIR", "/tmp/elsewhere", 1);
+	TAP_OK(gb_config_load(&c, &e) == 0 && !strcmp(c.state_dir, "/tmp/elsewhere"),
+	       "GRADEBOX_STATE_DIR overrides the file");
+	unsetenv("GRADEBOX_STATE_DIR");
+
+	write_conf(path, "state_dir = /a\nbogus = 1\n");
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, ":2:") && strstr(e.msg, "bogus"),
+	       "an unknown key names the file, line and key");
+	write_conf(path, "state_dir = relative\n");
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "absolute"),
+	       "a relative path is refused");
+	write_conf(path, "uid_base = 0\n");
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "uid_base"), "uid_base 0 is refused");
+	write_conf(path, "no equals sign\n");
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "key = value"),
+	       "a line without '=' is refused");
+
+	write_conf(path, "");
+	setenv("GRADEBOX_UID_BASE", "x", 1);
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "GRADEBOX_UID_BASE"),
+	       "a bad environment override names the variable");
+	unsetenv("GRADEBOX_UID_BASE");
+
+	setenv("GRADEBOX_CONFIG", "/nonexistent/gradebox.conf", 1);
+	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "/nonexistent/gradebox.conf"),
+	       "an explicit config file that is missing is an error");
+	unlink(path);
+	return TAP_DONE();
+}
