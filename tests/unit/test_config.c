@@ -1,6 +1,7 @@
 /* Unit tests: config file, environment overrides and their errors. */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "tap.h"
