@@ -20,6 +20,8 @@
 #define GB_MAX_BINDS 64
 #define GB_MAX_ENV 256
 #define GB_MB (1024ull * 1024ull)
+/* Print the usage error and fail (-1) where a function returns an index. */
+#define USAGE(...) (gb_cli_usage(__VA_ARGS__), -1)
 
 struct run_args {
 	const char *rootfs, *image, *cwd, *hostname, *seccomp, *meta, *out_path, *err_path;
@@ -162,26 +164,26 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_BIND: if (parse_bind(optarg, a)) return -1; break;
 		case OPT_ENV:
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return gb_cli_usage("--env: '%s' is not KEY=VALUE", optarg);
+				return USAGE("--env: '%s' is not KEY=VALUE", optarg);
 			if (a->nenv == GB_MAX_ENV)
-				return gb_cli_usage("--env: at most %d variables", GB_MAX_ENV);
+				return USAGE("--env: at most %d variables", GB_MAX_ENV);
 			a->env[a->nenv++] = optarg;
 			break;
 		case OPT_CWD:
 			if (optarg[0] != '/')
-				return gb_cli_usage("--cwd: '%s' must be an absolute path", optarg);
+				return USAGE("--cwd: '%s' must be an absolute path", optarg);
 			a->cwd = optarg;
 			break;
 		case OPT_USER: if (parse_user(optarg, a)) return -1; break;
 		case OPT_ROOT: a->root = true; a->uid = a->gid = 0; break;
 		case OPT_NETWORK:
 			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
-				return gb_cli_usage("--network: '%s' must be none or host", optarg);
+				return USAGE("--network: '%s' must be none or host", optarg);
 			a->host_network = !strcmp(optarg, "host");
 			break;
 		case OPT_HOSTNAME:
 			if (!*optarg || strlen(optarg) > 64)
-				return gb_cli_usage("--hostname: '%s' must be 1 to 64 characters", optarg);
+				return USAGE("--hostname: '%s' must be 1 to 64 characters", optarg);
 			a->hostname = optarg;
 			break;
 		case OPT_SECCOMP: a->seccomp = optarg; break;
@@ -201,14 +203,14 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 		case OPT_FILE_SIZE: if (parse_count("--file-size", optarg, GB_MB, &a->lim.fsize_bytes)) return -1; break;
 		case OPT_NOFILE: if (parse_count("--nofile", optarg, 1, &a->lim.nofile)) return -1; break;
 		case OPT_HELP: case 'h': fputs(run_usage, stdout); exit(0);
-		case ':': return gb_cli_usage("run: %s needs a value", argv[optind - 1]);
-		default: return gb_cli_usage("run: unknown option '%s'", argv[optind - 1]);
+		case ':': return USAGE("run: %s needs a value", argv[optind - 1]);
+		default: return USAGE("run: unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (a->rootfs && a->image)
-		return gb_cli_usage("run: give --rootfs or --image, not both");
+		return USAGE("run: give --rootfs or --image, not both");
 	if (optind >= argc)
-		return gb_cli_usage("run: missing command (gradebox run [options] -- CMD ARG...)");
+		return USAGE("run: missing command (gradebox run [options] -- CMD ARG...)");
 	if (!a->hard_time_set && a->lim.cpu_time > 0)
 		a->lim.wall_time = GB_HARD_TIME_FACTOR * a->lim.cpu_time;
 	return optind;

@@ -32,7 +32,7 @@ static int write_map(pid_t pid, const char *file, unsigned base, unsigned range,
 	char path[64], map[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	snprintf(map, sizeof(map), "0 %u %u\n", base, range);
+	snprintf(map, sizeof(map), "0 %u %u", base, range);
 	return gb_write_file(path, map, err);
 }
 
@@ -60,7 +60,8 @@ int gb_userns_create(uid_t base, unsigned range, int *fd_out, gb_error *err)
 	}
 	if (write_map(pid, "uid_map", base, range, err) < 0 ||
 	    write_map(pid, "gid_map", base, range, err) < 0) {
-		gb_context(err, "user namespace id map");
+		gb_context(err, "user namespace id map (gradebox needs real root in the host's "
+				"user namespace; see gradebox check)");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);

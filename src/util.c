@@ -114,6 +114,8 @@ static int read_fd(int fd, const char *name, size_t max, char **out, size_t *len
 		if (n == 0)
 			break;
 		len += n;
+		if (len > max)
+			return gb_fail(err, 0, "%s: larger than %zu bytes", name, max);
 	}
 	buf[len] = '\0';
 	if (lenp)

@@ -6,6 +6,14 @@ TOP=$(cd "$BATS_TEST_DIRNAME/../.." && pwd)
 GRADEBOX=${GRADEBOX:-$TOP/gradebox}
 # The busybox rootfs (rootfs/busybox/build.sh), built once by tests/run-tests.
 ROOTFS=${GB_TEST_ROOTFS:-$TOP/tests/.work/rootfs}
+# In the VM (tests/vm/run.sh) the project tree is itself an overlay over 9p,
+# too deep to stack another overlay on: use a copy on the VM's tmpfs.
+if [ "${GB_VM:-}" = 1 ] && [ -d "$ROOTFS" ]; then
+	if [ ! -x /tmp/gb-vm-rootfs/bin/sh ]; then
+		cp -a "$ROOTFS" /tmp/gb-vm-rootfs.$$ && mv /tmp/gb-vm-rootfs.$$ /tmp/gb-vm-rootfs
+	fi
+	ROOTFS=/tmp/gb-vm-rootfs
+fi
 
 gb_setup() {
 	export GRADEBOX_CONFIG=/dev/null
@@ -41,3 +49,9 @@ teardown() { gb_teardown; }
 
 # run_gb ARGS...: run gradebox, capturing status/output (bats `run`).
 gb() { "$GRADEBOX" "$@"; }
+
+# probe: static helper for system calls busybox cannot make (probe.c).
+PROBE=${GB_TEST_PROBE:-$TOP/tests/.work/probe}
+
+# gbrun ARGS... -- CMD: gradebox run on the test rootfs.
+gbrun() { "$GRADEBOX" run --rootfs "$ROOTFS" "$@"; }

@@ -1,0 +1,766 @@
+/* cgroup: see cgroup.h.
+ *
+ * Layout, in each hierarchy used:
+ *   <delegated>/                     the cgroup gradebox was started in
+ *   <delegated>/gradebox-supervisors supervisors, moved here on v2 only when
+ *                                    <delegated> must hand controllers down
+ *   <delegated>/gradebox/            the base: never holds processes
+ *   <delegated>/gradebox/job-P-T/    one per job (P, T: supervisor pid and
+ *                                    start time, so gc can tell if it lives)
+ *   <delegated>/gradebox/job-P-T/X/  one per sandbox of the job
+ * cgroup v2 forbids processes in a cgroup that hands controllers to its
+ * children ("no internal processes"), hence the supervisors' leaf. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "cgroup.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <time.h>
+
+#include "util.h"
+
+#define CG_FILE_MAX (1024 * 1024)  /* cgroup.procs of a big tree */
+#define CG_KILL_TIMEOUT_MS 5000    /* SIGKILLed processes normally go in ms */
+#define CG_RMDIR_TIMEOUT_MS 1000   /* an emptied cgroup can stay busy briefly */
+#define CG_POLL_MS 20              /* re-check even without a notification */
+#define CG_FREEZE_ROUNDS 100       /* kill rounds of the freezer fallback */
+
+/* Controllers a v2 base hands down; cpu only helps (weights), usage works
+ * without it. */
+static const struct {
+	const char *name;
+	bool required;
+} v2_controllers[] = {
+	{ "memory", true },
+	{ "pids", true },
+	{ "cpu", false },
+};
+
+static int join(char *out, const char *a, const char *b, gb_error *err)
+{
+	int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
+
+	if (n < 0 || n >= PATH_MAX)
+		return gb_fail(err, ENAMETOOLONG, "cgroup path %s/%s", a, b);
+	return 0;
+}
+
+static bool is_fs(const char *path, unsigned long magic)
+{
+	struct statfs st;
+
+	return GB_RETRY(statfs(path, &st)) == 0 && (unsigned long)st.f_type == magic;
+}
+
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Is word one of the space-separated words of list? */
+static bool has_word(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
+			return true;
+	return false;
+}
+
+static void set_why(struct gb_cg_host *host, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void set_why(struct gb_cg_host *host, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(host->why, sizeof(host->why), fmt, ap);
+	va_end(ap);
+}
+
+static int read_at(const char *dir, const char *name, char **out, gb_error *err)
+{
+	char path[PATH_MAX];
+
+	if (join(path, dir, name, err) < 0)
+		return -1;
+	return gb_read_file(path, CG_FILE_MAX, out, NULL, err);
+}
+
+static int write_at(const char *dir, const char *name, const char *data, gb_error *err)
+{
+	char path[PATH_MAX];
+
+	if (join(path, dir, name, err) < 0)
+		return -1;
+	if (gb_write_file(path, data, err) < 0) {
+		/* gb_write_file names only the file; say which cgroup. */
+		int e = err->errnum;
+		return gb_fail(err, e, "write '%s' to %s", data, path);
+	}
+	return 0;
+}
+
+static int read_u64_at(const char *dir, const char *name, uint64_t *out, gb_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+
+	if (read_at(dir, name, &buf, err) < 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (gb_parse_u64(buf, out) < 0)
+		return gb_fail(err, 0, "%s/%s: expected a number, got '%s'", dir, name, buf);
+	return 0;
+}
+
+/* The value of "key N" in a flat keyed file (cpu.stat, memory.events...);
+ * *out = 0 when the key is absent (older kernels). */
+static int read_key_at(const char *dir, const char *name, const char *key, uint64_t *out,
+		       gb_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t klen = strlen(key);
+
+	*out = 0;
+	if (read_at(dir, name, &buf, err) < 0)
+		return -1;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		if (strncmp(line, key, klen) || line[klen] != ' ')
+			continue;
+		if (gb_parse_u64(line + klen + 1, out) < 0)
+			return gb_fail(err, 0, "%s/%s: bad '%s' line", dir, name, key);
+		return 0;
+	}
+	return 0;
+}
+
+/* This process's cgroup in one hierarchy, relative to its mount: the v2
+ * one ("0::/x") when ctrl is NULL, else the v1 one listing ctrl. Our own
+ * supervisors' leaf counts as its parent so every supervisor of a daemon
+ * shares one base. "" stands for the root. */
+static int own_cgroup(const char *ctrl, char *out, gb_error *err)
+{
+	_cleanup_free_ char *buf = NULL;
+	static const char leaf[] = "/" GB_CG_SUPERVISORS;
+
+	if (gb_read_file("/proc/self/cgroup", CG_FILE_MAX, &buf, NULL, err) < 0)
+		return -1;
+	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+		char *ctrls = strchr(line, ':'), *path, *c, *save = NULL;
+		bool match = false;
+		size_t len;
+
+		if (!ctrls || !(path = strchr(++ctrls, ':')))
+			continue;
+		*path++ = '\0';
+		if (!ctrl) {
+			match = !strncmp(line, "0:", 2) && !*ctrls;
+		} else {
+			for (c = strtok_r(ctrls, ",", &save); c && !match; c = strtok_r(NULL, ",", &save))
+				match = !strcmp(c, ctrl);
+		}
+		if (!match)
+			continue;
+		/* Outside our cgroup namespace, or removed: no place to build in. */
+		if (path[0] != '/' || strstr(path, "/..") || strstr(path, " (deleted)"))
+			return gb_fail(err, 0, "/proc/self/cgroup: this process's %s cgroup '%s' "
+				       "is not usable (outside the cgroup namespace?): set cgroup_root",
+				       ctrl ? ctrl : "v2", path);
+		len = strlen(path);
+		if (len >= sizeof(leaf) - 1 && !strcmp(path + len - (sizeof(leaf) - 1), leaf))
+			path[len - (sizeof(leaf) - 1)] = '\0';
+		if (!strcmp(path, "/"))
+			path[0] = '\0';
+		if (strlen(path) >= PATH_MAX)
+			return gb_fail(err, ENAMETOOLONG, "own cgroup %s", path);
+		strcpy(out, path);
+		return 0;
+	}
+	return gb_fail(err, 0, "/proc/self/cgroup lists no %s cgroup for this process",
+		       ctrl ? ctrl : "v2 (0::)");
+}
+
+/* mkdir that tolerates an existing directory. */
+static int mkdir_cg(const char *path, gb_error *err)
+{
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		return gb_fail_errno(err, "mkdir %s", path);
+	return 0;
+}
+
+/* Hand memory and pids (and cpu when offered) to dir's children through its
+ * cgroup.subtree_control. *missing names a required controller that dir
+ * itself was not given (the parent did not delegate it). */
+static int v2_enable(const char *dir, const char **missing, gb_error *err)
+{
+	_cleanup_free_ char *avail = NULL, *enabled = NULL;
+
+	*missing = NULL;
+	if (read_at(dir, "cgroup.controllers", &avail, err) < 0 ||
+	    read_at(dir, "cgroup.subtree_control", &enabled, err) < 0)
+		return -1;
+	for (size_t i = 0; i < GB_ARRAY_SIZE(v2_controllers); i++) {
+		const char *name = v2_controllers[i].name;
+		char op[32];
+		gb_error e = { 0 };
+
+		if (!has_word(avail, name)) {
+			if (!v2_controllers[i].required)
+				continue;
+			*missing = name;
+			return gb_fail(err, 0, "%s/cgroup.controllers has no %s controller", dir, name);
+		}
+		if (has_word(enabled, name))
+			continue;
+		snprintf(op, sizeof(op), "+%s", name);
+		if (write_at(dir, "cgroup.subtree_control", op, &e) < 0 && v2_controllers[i].required) {
+			*err = e;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Move this process out of dir into the supervisors' leaf so dir may hand
+ * controllers down; refused when dir holds other processes, which are not
+ * ours to move. */
+static int v2_move_self_to_leaf(const char *dir, gb_error *err)
+{
+	_cleanup_free_ char *procs = NULL;
+	char leaf[PATH_MAX], self[32];
+
+	if (read_at(dir, "cgroup.procs", &procs, err) < 0)
+		return -1;
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n"))
+		if (strcmp(p, self))
+			return gb_fail(err, 0, "cgroup %s holds other processes (pid %s) and so "
+				       "cannot hand controllers down: start gradebox in a cgroup of "
+				       "its own (its systemd unit, or systemd-run --scope -p "
+				       "Delegate=yes), or set cgroup_root", dir, p);
+	if (join(leaf, dir, GB_CG_SUPERVISORS, err) < 0 || mkdir_cg(leaf, err) < 0)
+		return -1;
+	return write_at(leaf, "cgroup.procs", self, err);
+}
+
+static int detect_v2(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
+{
+	char own[PATH_MAX], own_dir[PATH_MAX], delegated[PATH_MAX];
+	const char *missing;
+
+	if (own_cgroup(NULL, own, err) < 0)
+		return -1;
+	if (snprintf(own_dir, sizeof(own_dir), "%s%s", GB_CG_MOUNT, own) >= (int)sizeof(own_dir))
+		return gb_fail(err, ENAMETOOLONG, "own cgroup %s", own);
+	if (cfg->cgroup_root[0]) {
+		if (strncmp(cfg->cgroup_root, GB_CG_MOUNT "/", sizeof(GB_CG_MOUNT)) ||
+		    strstr(cfg->cgroup_root, "/.."))
+			return gb_fail(err, 0, "cgroup_root %s is not inside the cgroup v2 mount %s",
+				       cfg->cgroup_root, GB_CG_MOUNT);
+		strcpy(host->v2_base, cfg->cgroup_root);
+		strcpy(delegated, cfg->cgroup_root);
+		*strrchr(delegated, '/') = '\0';
+		if (gb_mkdir_p(delegated, 0755, err) < 0)
+			return gb_context(err, "cgroup_root");
+	} else {
+		strcpy(delegated, own_dir);
+		if (join(host->v2_base, delegated, GB_CG_BASE, err) < 0)
+			return -1;
+	}
+
+	if (v2_enable(delegated, &missing, err) < 0) {
+		if (missing)
+			return gb_fail(err, 0, "cgroup v2 at %s has no %s controller delegated to %s: "
+				       "run under a systemd unit with Delegate=yes, or set cgroup_root",
+				       GB_CG_MOUNT, missing, delegated);
+		if (err->errnum != EBUSY)
+			return gb_context(err, "enable controllers for gradebox's cgroups");
+		/* No internal processes: a cgroup with members cannot hand
+		 * controllers down. If the members are just us, step aside into
+		 * a leaf and retry. */
+		if (strcmp(delegated, own_dir))
+			return gb_fail(err, 0, "cgroup %s holds processes, so it cannot hand "
+				       "controllers down to cgroup_root %s: choose a cgroup_root "
+				       "whose parent is empty", delegated, host->v2_base);
+		if (v2_move_self_to_leaf(delegated, err) < 0)
+			return -1;
+		if (v2_enable(delegated, &missing, err) < 0)
+			return gb_context(err, "enable controllers in %s", delegated);
+		gb_error_clear(err);
+	}
+	if (mkdir_cg(host->v2_base, err) < 0)
+		return gb_context(err, "create gradebox's base cgroup (set cgroup_root to a "
+				  "writable delegated cgroup)");
+	if (v2_enable(host->v2_base, &missing, err) < 0)
+		return gb_context(err, "enable controllers for job cgroups");
+	host->backend = GB_CG_V2;
+	set_why(host, "cgroup v2 at %s with memory and pids delegated to %s; job cgroups in %s",
+		GB_CG_MOUNT, delegated, host->v2_base);
+	return 0;
+}
+
+/* One v1 base: below our own cgroup of that controller, or at cgroup_root's
+ * place in that hierarchy. */
+static int hybrid_base(const struct gb_config *cfg, const char *mount, const char *ctrl,
+		       const char *probe, char *out, gb_error *err)
+{
+	char own[PATH_MAX], dir[PATH_MAX];
+
+	if (cfg->cgroup_root[0]) {
+		if (join(out, mount, cfg->cgroup_root + sizeof(GB_CG_UNIFIED), err) < 0 ||
+		    gb_mkdir_p(out, 0755, err) < 0)
+			goto fail;
+	} else {
+		if (own_cgroup(ctrl, own, err) < 0)
+			return -1;
+		if (snprintf(dir, sizeof(dir), "%s%s", mount, own) >= (int)sizeof(dir))
+			return gb_fail(err, ENAMETOOLONG, "cgroup path %s%s", mount, own);
+		if (join(out, dir, GB_CG_BASE, err) < 0 || mkdir_cg(out, err) < 0)
+			goto fail;
+	}
+	if (!probe)
+		return 0;
+	if (join(dir, out, probe, err) < 0)
+		return -1;
+	if (access(dir, W_OK) == 0)
+		return 0;
+	gb_fail_errno(err, "%s", dir);
+fail:
+	return gb_context(err, "cgroup %s hierarchy at %s is not writable: run gradebox as root "
+			  "with %s mounted read-write, or set cgroup_root", ctrl ? ctrl : "v2",
+			  mount, mount);
+}
+
+static int detect_hybrid(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
+{
+	if (cfg->cgroup_root[0] &&
+	    (strncmp(cfg->cgroup_root, GB_CG_UNIFIED "/", sizeof(GB_CG_UNIFIED)) ||
+	     strstr(cfg->cgroup_root, "/..")))
+		return gb_fail(err, 0, "cgroup_root %s is not inside the cgroup v2 mount %s "
+			       "(hybrid host)", cfg->cgroup_root, GB_CG_UNIFIED);
+	if (hybrid_base(cfg, GB_CG_UNIFIED, NULL, "cgroup.procs", host->v2_base, err) < 0 ||
+	    hybrid_base(cfg, GB_CG_V1_MEMORY, "memory", "memory.limit_in_bytes",
+			host->mem_base, err) < 0 ||
+	    hybrid_base(cfg, GB_CG_V1_PIDS, "pids", "pids.max", host->pids_base, err) < 0)
+		return -1;
+	host->backend = GB_CG_HYBRID;
+	set_why(host, "hybrid: %s is not cgroup v2, so limits go through the v1 memory and pids "
+		"controllers (%s, %s) and kill/events/CPU time through the controller-less "
+		"cgroup v2 tree (%s)", GB_CG_MOUNT, host->mem_base, host->pids_base,
+		host->v2_base);
+	return 0;
+}
+
+int gb_cg_detect(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
+{
+	int r;
+
+	memset(host, 0, sizeof(*host));
+	if (is_fs(GB_CG_MOUNT, CGROUP2_SUPER_MAGIC)) {
+		r = detect_v2(cfg, host, err);
+	} else if (is_fs(GB_CG_UNIFIED, CGROUP2_SUPER_MAGIC)) {
+		if (!is_fs(GB_CG_V1_MEMORY, CGROUP_SUPER_MAGIC) ||
+		    !is_fs(GB_CG_V1_PIDS, CGROUP_SUPER_MAGIC))
+			r = gb_fail(err, 0, "hybrid cgroups without the v1 memory and pids "
+				    "controllers at %s and %s: mount them, or boot with "
+				    "systemd.unified_cgroup_hierarchy=1 for pure cgroup v2",
+				    GB_CG_V1_MEMORY, GB_CG_V1_PIDS);
+		else
+			r = detect_hybrid(cfg, host, err);
+	} else {
+		r = gb_fail(err, 0, "no usable cgroups: neither %s nor %s is a cgroup v2 mount: "
+			    "boot with systemd.unified_cgroup_hierarchy=1 (or mount cgroup2 on %s)",
+			    GB_CG_MOUNT, GB_CG_UNIFIED, GB_CG_UNIFIED);
+	}
+	if (r < 0) {
+		memset(host, 0, sizeof(*host));
+		if (err)
+			set_why(host, "%s", err->msg);
+	}
+	return r;
+}
+
+/* --- one cgroup --------------------------------------------------------- */
+
+static int set_limits(struct gb_cgroup *cg, const struct gb_cg_limits *l, gb_error *err)
+{
+	bool v2 = cg->host->backend == GB_CG_V2;
+	const char *mem = v2 ? cg->v2_path : cg->mem_path;
+	const char *pids = v2 ? cg->v2_path : cg->pids_path;
+	char num[32];
+	gb_error ignored = { 0 };
+
+	if (l->memory_bytes) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->memory_bytes);
+		if (write_at(mem, v2 ? "memory.max" : "memory.limit_in_bytes", num, err) < 0)
+			return -1;
+		/* No swap: the limit is on memory the sandbox really holds. The
+		 * swap files are missing without swap accounting; nothing to cap. */
+		if (v2) {
+			if (write_at(mem, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
+				return -1;
+		} else {
+			if (write_at(mem, "memory.memsw.limit_in_bytes", num, err) < 0 &&
+			    err->errnum != ENOENT)
+				return -1;
+			/* Best effort: absent or read-only at some levels. */
+			write_at(mem, "memory.swappiness", "0", &ignored);
+		}
+		gb_error_clear(err);
+	}
+	if (l->pids) {
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->pids);
+		if (write_at(pids, "pids.max", num, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_name(const char *name, gb_error *err)
+{
+	if (!name || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, "..") ||
+	    !strcmp(name, GB_CG_SUPERVISORS) || !strncmp(name, "cgroup.", 7))
+		return gb_fail(err, EINVAL, "bad cgroup name '%s'", name ? name : "");
+	return 0;
+}
+
+/* mkdir parent/name into out; a name taken already is an error, since
+ * reusing it would mix two jobs' accounting. */
+static int mkdir_new(const char *parent, const char *name, char *out, gb_error *err)
+{
+	char path[PATH_MAX];
+
+	if (join(path, parent, name, err) < 0)
+		return -1;
+	if (mkdir(path, 0755) < 0) {
+		if (errno == EEXIST)
+			return gb_fail(err, EEXIST, "create cgroup %s (left by a killed supervisor? "
+				       "run gradebox gc)", path);
+		return gb_fail_errno(err, "create cgroup %s", path);
+	}
+	strcpy(out, path);
+	return 0;
+}
+
+int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
+		 const char *name, const struct gb_cg_limits *limits,
+		 struct gb_cgroup *out, gb_error *err)
+{
+	struct gb_cgroup cg = { .host = host, .v2_fd = -1 };
+	bool hybrid = host->backend == GB_CG_HYBRID;
+	const char *missing;
+	gb_error ignored = { 0 };
+
+	out->host = host;
+	out->v2_path[0] = out->mem_path[0] = out->pids_path[0] = '\0';
+	out->v2_fd = -1;
+	if (host->backend == GB_CG_NONE)
+		return gb_fail(err, 0, "no cgroup backend (run gradebox check)");
+	if (check_name(name, err) < 0)
+		return -1;
+	/* The parent (a job) never holds processes, so it may hand the
+	 * controllers down to its sandboxes. */
+	if (parent && host->backend == GB_CG_V2 && v2_enable(parent->v2_path, &missing, err) < 0)
+		return gb_context(err, "enable controllers for sandbox cgroups");
+	if (mkdir_new(parent ? parent->v2_path : host->v2_base, name, cg.v2_path, err) < 0)
+		return -1;
+	if (hybrid &&
+	    (mkdir_new(parent ? parent->mem_path : host->mem_base, name, cg.mem_path, err) < 0 ||
+	     mkdir_new(parent ? parent->pids_path : host->pids_base, name, cg.pids_path, err) < 0))
+		goto fail;
+	cg.v2_fd = GB_RETRY(open(cg.v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+	if (cg.v2_fd < 0) {
+		gb_fail_errno(err, "open %s", cg.v2_path);
+		goto fail;
+	}
+	if (limits && set_limits(&cg, limits, err) < 0) {
+		gb_context(err, "set limits of cgroup %s", name);
+		goto fail;
+	}
+	*out = cg;
+	return 0;
+fail:
+	gb_cg_destroy(&cg, &ignored);
+	return -1;
+}
+
+int gb_cg_attach(const struct gb_cgroup *cg, pid_t pid, bool v2_too, gb_error *err)
+{
+	const char *dirs[] = { cg->mem_path, cg->pids_path, v2_too ? cg->v2_path : "" };
+	char num[32];
+
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	for (size_t i = 0; i < GB_ARRAY_SIZE(dirs); i++)
+		if (dirs[i][0] && write_at(dirs[i], "cgroup.procs", num, err) < 0)
+			return gb_context(err, "move pid %d into its cgroup", (int)pid);
+	return 0;
+}
+
+/* --- accounting ----------------------------------------------------------- */
+
+int gb_cg_cpu_usage_ns(const struct gb_cgroup *cg, uint64_t *ns, gb_error *err)
+{
+	uint64_t usec;
+
+	/* cpu.stat's usage_usec is kept without the cpu controller, so it
+	 * serves hybrid hosts as well; it covers every descendant. */
+	if (read_key_at(cg->v2_path, "cpu.stat", "usage_usec", &usec, err) < 0)
+		return -1;
+	*ns = usec * 1000;
+	return 0;
+}
+
+int gb_cg_memory_peak(const struct gb_cgroup *cg, uint64_t *bytes, gb_error *err)
+{
+	*bytes = 0;
+	if (cg->host->backend == GB_CG_HYBRID)
+		return read_u64_at(cg->mem_path, "memory.max_usage_in_bytes", bytes, err);
+	/* memory.peak came with Linux 5.19; before it there is no peak to give. */
+	if (read_u64_at(cg->v2_path, "memory.peak", bytes, err) < 0) {
+		if (err->errnum != ENOENT)
+			return -1;
+		gb_error_clear(err);
+	}
+	return 0;
+}
+
+/* v1 counts an OOM kill only in the victim's own cgroup: add up the tree. */
+static int v1_oom_kills(const char *dir, uint64_t *sum, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t n;
+
+	if (!d)
+		return gb_fail_errno(err, "open %s", dir);
+	if (read_key_at(dir, "memory.oom_control", "oom_kill", &n, err) < 0)
+		return -1;
+	*sum += n;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (join(sub, dir, de->d_name, err) < 0 || v1_oom_kills(sub, sum, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int gb_cg_oom_kills(const struct gb_cgroup *cg, uint64_t *count, gb_error *err)
+{
+	*count = 0;
+	if (cg->host->backend == GB_CG_HYBRID)
+		return v1_oom_kills(cg->mem_path, count, err);
+	/* memory.events (not .local) includes the descendants. */
+	return read_key_at(cg->v2_path, "memory.events", "oom_kill", count, err);
+}
+
+int gb_cg_pids_current(const struct gb_cgroup *cg, uint64_t *n, gb_error *err)
+{
+	bool hybrid = cg->host->backend == GB_CG_HYBRID;
+
+	return read_u64_at(hybrid ? cg->pids_path : cg->v2_path, "pids.current", n, err);
+}
+
+static bool events_populated(int fd)
+{
+	char buf[256];
+	ssize_t n = GB_RETRY(pread(fd, buf, sizeof(buf) - 1, 0));
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return strstr(buf, "populated 1") != NULL;
+}
+
+bool gb_cg_populated(const struct gb_cgroup *cg)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+
+	if (!cg->v2_path[0] || join(path, cg->v2_path, "cgroup.events", NULL) < 0)
+		return false;
+	fd = GB_RETRY(open(path, O_RDONLY | O_CLOEXEC));
+	return fd >= 0 && events_populated(fd);
+}
+
+/* --- kill and remove ------------------------------------------------------ */
+
+/* SIGKILL every process listed in dir/cgroup.procs and below; *seen counts
+ * them. A vanished directory is an empty one. */
+static int kill_listed(const char *dir, unsigned *seen, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	_cleanup_free_ char *procs = NULL;
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", dir);
+	if (read_at(dir, "cgroup.procs", &procs, err) < 0)
+		return err->errnum == ENOENT ? 0 : -1;
+	for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n")) {
+		int pid = atoi(p);
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			(*seen)++;
+		}
+	}
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (join(sub, dir, de->d_name, err) < 0 || kill_listed(sub, seen, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Kernels before 5.14 lack cgroup.kill: freeze so nobody forks while we
+ * read the lists, SIGKILL what is listed, thaw so the killed can die. */
+int gb_cg_kill_fallback(const struct gb_cgroup *cg, gb_error *err)
+{
+	gb_error ignored = { 0 };
+	unsigned seen = 1;
+	int r = 0;
+
+	/* Without the v2 freezer (< 5.2) the repeated rounds catch forks. */
+	write_at(cg->v2_path, "cgroup.freeze", "1", &ignored);
+	for (int round = 0; round < CG_FREEZE_ROUNDS && seen && r == 0; round++) {
+		seen = 0;
+		r = kill_listed(cg->v2_path, &seen, err);
+		if (r == 0 && cg->mem_path[0])
+			r = kill_listed(cg->mem_path, &seen, err);
+	}
+	write_at(cg->v2_path, "cgroup.freeze", "0", &ignored);
+	return r;
+}
+
+/* Wait until the cgroup is empty: cgroup.events says "populated 0" (poll
+ * wakes with POLLPRI when it changes), and on hybrid hosts the v1 lists
+ * are empty too; strays found there are SIGKILLed. */
+static int wait_empty(const struct gb_cgroup *cg, gb_error *err)
+{
+	char path[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	uint64_t deadline = gb_now_ns() + CG_KILL_TIMEOUT_MS * 1000000ull;
+
+	if (join(path, cg->v2_path, "cgroup.events", err) < 0)
+		return -1;
+	fd = GB_RETRY(open(path, O_RDONLY | O_CLOEXEC));
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
+		unsigned v1 = 0;
+		uint64_t now;
+
+		if (cg->mem_path[0] && kill_listed(cg->mem_path, &v1, err) < 0)
+			return -1;
+		if (cg->pids_path[0] && kill_listed(cg->pids_path, &v1, err) < 0)
+			return -1;
+		if (!v1 && (fd < 0 || !events_populated(fd)))
+			return 0;
+		now = gb_now_ns();
+		if (now >= deadline)
+			return gb_fail(err, ETIMEDOUT, "processes of cgroup %s still alive %d s after "
+				       "SIGKILL (stuck in the kernel? see its cgroup.procs)",
+				       cg->v2_path, CG_KILL_TIMEOUT_MS / 1000);
+		if (GB_RETRY(poll(&pfd, fd >= 0, CG_POLL_MS)) < 0)
+			return gb_fail_errno(err, "poll %s", path);
+	}
+}
+
+int gb_cg_kill(const struct gb_cgroup *cg, gb_error *err)
+{
+	if (!cg->v2_path[0])
+		return 0;
+	if (write_at(cg->v2_path, "cgroup.kill", "1", err) < 0) {
+		if (err->errnum != ENOENT)
+			return gb_context(err, "kill the processes of cgroup %s", cg->v2_path);
+		gb_error_clear(err);
+		/* No cgroup.kill: an old kernel, or the cgroup is gone. */
+		if (exists(cg->v2_path) && gb_cg_kill_fallback(cg, err) < 0)
+			return gb_context(err, "kill the processes of cgroup %s", cg->v2_path);
+	}
+	return wait_empty(cg, err);
+}
+
+/* rmdir with a short retry: a cgroup just emptied can be busy a moment. */
+static int rmdir_retry(int dirfd, const char *name, const char *path, gb_error *err)
+{
+	uint64_t deadline = gb_now_ns() + CG_RMDIR_TIMEOUT_MS * 1000000ull;
+	struct timespec pause = { 0, CG_POLL_MS * 1000000L };
+
+	while (unlinkat(dirfd, name, AT_REMOVEDIR) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		if (errno != EBUSY && errno != EINTR)
+			return gb_fail_errno(err, "remove cgroup %s", path);
+		if (errno == EBUSY && gb_now_ns() >= deadline)
+			return gb_fail_errno(err, "remove cgroup %s (processes left in it?)", path);
+		nanosleep(&pause, NULL);
+	}
+	return 0;
+}
+
+/* Children first: a cgroup with children cannot go. Its control files are
+ * not real files and go with it. */
+static int rmdir_tree(const char *path, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd = GB_RETRY(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", path);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return gb_fail_errno(err, "open %s", path);
+	}
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (join(sub, path, de->d_name, err) < 0 || rmdir_tree(sub, err) < 0)
+			return -1;
+	}
+	return rmdir_retry(AT_FDCWD, path, path, err);
+}
+
+int gb_cg_destroy(struct gb_cgroup *cg, gb_error *err)
+{
+	char *paths[] = { cg->v2_path, cg->mem_path, cg->pids_path };
+	gb_error e = { 0 };
+	int r = 0;
+
+	/* Keep going after a failure: remove as much as we can, report the first. */
+	if (gb_cg_kill(cg, &e) < 0) {
+		*err = e;
+		r = -1;
+	}
+	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++) {
+		if (!paths[i][0])
+			continue;
+		if (rmdir_tree(paths[i], &e) < 0 && r == 0) {
+			*err = e;
+			r = -1;
+		}
+	}
+	/* A zeroed struct has fd 0 and no path: that fd is not ours. */
+	if (cg->v2_path[0] && cg->v2_fd >= 0)
+		close(cg->v2_fd);
+	cg->v2_fd = -1;
+	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++)
+		paths[i][0] = '\0';
+	return r;
+}

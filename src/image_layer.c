@@ -1,0 +1,788 @@
+/* image_layer: see image_layer.h.
+ *
+ * The blob goes through two libarchive readers chained by callbacks, so
+ * every byte is read once and hashed as it passes:
+ *   source --blob_read--> [raw format + decompression] --tar_read--> [tar]
+ * blob_read hashes the blob as stored (its digest), tar_read hashes the
+ * uncompressed tar (the diff_id). Entries are checked here, then written by
+ * archive_write_disk with its secure flags, relative to the layer's
+ * temporary directory, which is the cwd while extracting. */
+#include "image_layer.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+#include <time.h>
+
+#include "util.h"
+
+#define GB_LAYER_BUF_SIZE (1u << 20)
+/* What one entry costs beyond its data, for the unpacked-size limit (one
+ * tar header): an archive of millions of empty files is a bomb too. */
+#define GB_LAYER_ENTRY_COST 512u
+#define GB_LAYER_DIR_MODE 0755
+#define GB_LAYER_MSG_NAME_MAX 160
+#define GB_LAYER_WRITE_FLAGS                                                          \
+	(ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |        \
+	 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |                    \
+	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
+
+struct blob_reader {
+	gb_layer_read_fn rd;
+	void *rdarg;
+	const struct gb_layer_opts *opts;
+	struct gb_sha256 sha;
+	uint8_t *buf;
+	gb_error err;
+	bool failed;
+};
+
+struct tar_reader {
+	struct archive *raw;
+	const struct gb_layer_opts *opts;
+	struct gb_sha256 sha;
+	bool hash; /* false for an uncompressed blob: diff_id == blob digest */
+	bool over, eof;
+};
+
+struct layer_ctx {
+	const struct gb_layer_opts *opts;
+	int rootfd;
+	struct archive *disk;
+	char **whiteouts; /* made in this layer, until replaced */
+	size_t nwhiteouts, capwhiteouts;
+	char checked_parent[PATH_MAX]; /* last parent known to hold no symlink */
+	uint64_t size, entries;
+};
+
+/* Untrusted names go into one-line messages: no control characters. */
+static const char *printable(const char *s, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < len && i < GB_LAYER_MSG_NAME_MAX; i++)
+		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
+static la_ssize_t blob_read(struct archive *a, void *arg, const void **out)
+{
+	struct blob_reader *b = arg;
+	ssize_t n = b->rd(b->rdarg, b->buf, GB_LAYER_BUF_SIZE, &b->err);
+
+	if (n < 0) {
+		b->failed = true;
+		archive_set_error(a, EIO, "%s", b->err.msg);
+		return -1;
+	}
+	gb_sha256_update(&b->sha, b->buf, n);
+	if (n && b->opts->on_bytes)
+		b->opts->on_bytes(b->opts->on_bytes_arg, n);
+	*out = b->buf;
+	return n;
+}
+
+/* Next block of the uncompressed stream; 0 at the end, -1 on error. */
+static ssize_t tar_next(struct tar_reader *t, const void **out)
+{
+	const void *p;
+	size_t n;
+	la_int64_t off;
+	int r;
+
+	if (t->eof)
+		return 0;
+	r = archive_read_data_block(t->raw, &p, &n, &off);
+	if (r == ARCHIVE_EOF) {
+		t->eof = true;
+		return 0;
+	}
+	if (r < ARCHIVE_WARN)
+		return -1;
+	if (t->hash)
+		gb_sha256_update(&t->sha, p, n);
+	*t->opts->streamed += n;
+	if (*t->opts->streamed > t->opts->max_unpacked) {
+		t->over = true;
+		return -1;
+	}
+	*out = p;
+	return n;
+}
+
+static la_ssize_t tar_read(struct archive *a, void *arg, const void **out)
+{
+	struct tar_reader *t = arg;
+	ssize_t n = tar_next(t, out);
+
+	if (n < 0)
+		archive_set_error(a, EIO, "%s",
+				  t->over ? "unpacked size limit" : archive_error_string(t->raw));
+	return n;
+}
+
+static int fail_limit(const struct gb_layer_opts *o, gb_error *err)
+{
+	return gb_fail(err, 0,
+		       "unpacked size exceeds the limit of %llu MB (max_unpacked_mb in "
+		       "gradebox.conf, GRADEBOX_MAX_UNPACKED_MB)",
+		       (unsigned long long)(o->max_unpacked >> 20));
+}
+
+/* Why reading the stream stopped, from the deepest cause up. */
+static int read_failure(struct blob_reader *b, struct tar_reader *t, struct archive *tar,
+			gb_error *err)
+{
+	if (b->failed) {
+		*err = b->err;
+		return -1;
+	}
+	if (t->over)
+		return fail_limit(t->opts, err);
+	return gb_fail(err, 0, "%s", archive_error_string(tar) ? archive_error_string(tar)
+							    : "unreadable tar stream");
+}
+
+/* Open directory `path` (clean, relative) inside rootfd without following
+ * any symlink; create missing components when asked. */
+static int open_dir_in(int rootfd, const char *path, bool create, gb_error *err)
+{
+	char buf[PATH_MAX], *save = NULL, *comp;
+	_cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0)
+		return gb_fail_errno(err, "dup");
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, GB_LAYER_DIR_MODE) < 0 && errno != EEXIST)
+				return gb_fail_errno(err, "mkdir %s", comp);
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				return gb_fail(err, ENOTDIR, "goes through a symlink or a non-directory");
+			return gb_fail_errno(err, "open %s", comp);
+		}
+		close(fd);
+		fd = next;
+	}
+	return gb_steal_fd(&fd);
+}
+
+static void split(const char *path, char *dir, size_t dirsz, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+
+	if (len >= dirsz)
+		len = dirsz - 1;
+	memcpy(dir, path, len);
+	dir[len] = '\0';
+	*base = slash ? slash + 1 : path;
+}
+
+static int set_opaque(int dirfd, gb_error *err)
+{
+	if (fsetxattr(dirfd, GB_OVERLAY_OPAQUE_XATTR, "y", 1, 0) < 0 ||
+	    fsetxattr(dirfd, GB_OVERLAY_OPAQUE_USER_XATTR, "y", 1, 0) < 0)
+		return gb_fail_errno(err, "set %s", GB_OVERLAY_OPAQUE_XATTR);
+	return 0;
+}
+
+static int add_whiteout(struct layer_ctx *c, const char *path, gb_error *err)
+{
+	if (c->nwhiteouts == c->capwhiteouts) {
+		size_t cap = c->capwhiteouts ? 2 * c->capwhiteouts : 16;
+		char **n = realloc(c->whiteouts, cap * sizeof(*n));
+		if (!n)
+			return gb_fail(err, ENOMEM, "whiteouts");
+		c->whiteouts = n;
+		c->capwhiteouts = cap;
+	}
+	c->whiteouts[c->nwhiteouts] = strdup(path);
+	if (!c->whiteouts[c->nwhiteouts])
+		return gb_fail(err, ENOMEM, "whiteouts");
+	c->nwhiteouts++;
+	return 0;
+}
+
+/* An entry at or below a name whited out earlier in this same layer: the
+ * whiteout hides the lower layers' version, so it becomes an opaque
+ * directory (entry below it, or a directory entry) or just goes away. */
+static int replace_whiteouts(struct layer_ctx *c, const char *path, bool is_dir, gb_error *err)
+{
+	for (size_t i = 0; i < c->nwhiteouts; i++) {
+		const char *w = c->whiteouts[i], *base;
+		size_t wl = strlen(w);
+		bool same = !strcmp(path, w);
+		char dir[PATH_MAX];
+		_cleanup_close_ int dfd = -1, nfd = -1;
+
+		if (!same && !(!strncmp(path, w, wl) && path[wl] == '/'))
+			continue;
+		split(w, dir, sizeof(dir), &base);
+		dfd = open_dir_in(c->rootfd, dir, false, err);
+		if (dfd < 0)
+			return -1;
+		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
+			return gb_fail_errno(err, "replace whiteout %s", base);
+		if (!same || is_dir) {
+			if (mkdirat(dfd, base, GB_LAYER_DIR_MODE) < 0)
+				return gb_fail_errno(err, "mkdir %s", base);
+			nfd = openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (nfd < 0 || set_opaque(nfd, err) < 0)
+				return nfd < 0 ? gb_fail_errno(err, "open %s", base) : -1;
+		}
+		free(c->whiteouts[i]);
+		c->whiteouts[i--] = c->whiteouts[--c->nwhiteouts];
+		c->checked_parent[0] = '\0';
+	}
+	return 0;
+}
+
+static int whiteout_file(struct layer_ctx *c, const char *target, gb_error *err)
+{
+	char dir[PATH_MAX];
+	const char *base;
+	_cleanup_close_ int dfd = -1;
+	struct stat st;
+
+	split(target, dir, sizeof(dir), &base);
+	if (c->nwhiteouts && replace_whiteouts(c, dir, true, err) < 0)
+		return -1;
+	/* Below a non-directory of this layer there is nothing left to hide
+	 * (umoci writes such whiteouts when a directory became a file). */
+	dfd = open_dir_in(c->rootfd, dir, true, err);
+	if (dfd < 0)
+		return err->errnum == ENOTDIR ? 0 : -1;
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* Made earlier in this layer: whiteouts only hide lower layers. */
+		if (S_ISDIR(st.st_mode)) {
+			_cleanup_close_ int fd =
+				openat(dfd, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				return gb_fail_errno(err, "open %s", base);
+			return set_opaque(fd, err);
+		}
+		return 0;
+	}
+	if (mknodat(dfd, base, S_IFCHR, makedev(0, 0)) < 0)
+		return gb_fail_errno(err, "mknod whiteout %s", base);
+	return add_whiteout(c, target, err);
+}
+
+static int whiteout_opaque(struct layer_ctx *c, const char *dir, gb_error *err)
+{
+	_cleanup_close_ int fd = -1;
+
+	if (c->nwhiteouts && replace_whiteouts(c, dir, true, err) < 0)
+		return -1;
+	fd = open_dir_in(c->rootfd, dir, true, err);
+	if (fd < 0)
+		return err->errnum == ENOTDIR ? 0 : -1;
+	return set_opaque(fd, err);
+}
+
+/* A hard link may only name a file already extracted into this layer,
+ * reached without symlinks; it is made here, never by libarchive. */
+static int hard_link(struct layer_ctx *c, const char *target, const char *path, gb_error *err)
+{
+	char tdir[PATH_MAX], ldir[PATH_MAX];
+	const char *tbase, *lbase;
+	_cleanup_close_ int tfd = -1, lfd = -1;
+	struct stat st;
+
+	if (!*target || !strcmp(target, path))
+		return gb_fail(err, 0, "hard link to itself or to the layer root");
+	split(target, tdir, sizeof(tdir), &tbase);
+	split(path, ldir, sizeof(ldir), &lbase);
+	tfd = open_dir_in(c->rootfd, tdir, false, err);
+	if (tfd < 0)
+		return gb_fail(err, 0, "hard link target goes through a symlink or is not in "
+				       "this layer");
+	if (fstatat(tfd, tbase, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return gb_fail(err, 0, "hard link target is not in this layer");
+	if (S_ISDIR(st.st_mode) || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode))
+		return gb_fail(err, 0, "hard link to a directory or a whiteout");
+	if (c->nwhiteouts && replace_whiteouts(c, path, false, err) < 0)
+		return -1;
+	lfd = open_dir_in(c->rootfd, ldir, true, err);
+	if (lfd < 0)
+		return -1;
+	if (unlinkat(lfd, lbase, 0) < 0 && errno != ENOENT)
+		return gb_fail_errno(err, "replace %s", lbase);
+	if (linkat(tfd, tbase, lfd, lbase, 0) < 0)
+		return gb_fail_errno(err, "link");
+	return 0;
+}
+
+/* The parent must resolve inside the layer with no symlink on the way
+ * (missing components are fine: libarchive creates them). */
+static int check_parent(struct layer_ctx *c, const char *path, gb_error *err)
+{
+	char parent[PATH_MAX];
+	const char *base;
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+			   RESOLVE_NO_XDEV,
+	};
+	int fd;
+
+	split(path, parent, sizeof(parent), &base);
+	if (!*parent || !strcmp(parent, c->checked_parent))
+		return 0;
+	fd = GB_RETRY((int)syscall(SYS_openat2, c->rootfd, parent, &how, sizeof(how)));
+	if (fd >= 0) {
+		close(fd);
+		snprintf(c->checked_parent, sizeof(c->checked_parent), "%s", parent);
+		return 0;
+	}
+	if (errno == ENOENT)
+		return 0;
+	if (errno == ELOOP || errno == EXDEV)
+		return gb_fail(err, 0, "path goes through a symlink");
+	if (errno == ENOTDIR)
+		return gb_fail(err, 0, "a parent is not a directory");
+	return gb_fail_errno(err, "resolve %s", parent);
+}
+
+/* Keep only the xattrs an image may carry (gb_layer_xattr_allowed). */
+static int filter_xattrs(struct archive_entry *e, gb_error *err)
+{
+	const char *name;
+	const void *val;
+	size_t size, n = archive_entry_xattr_reset(e), keep = 0;
+	struct {
+		char *name;
+		void *val;
+		size_t size;
+	} *kept;
+
+	if (!n)
+		return 0;
+	kept = calloc(n, sizeof(*kept));
+	if (!kept)
+		return gb_fail(err, ENOMEM, "xattrs");
+	while (archive_entry_xattr_next(e, &name, &val, &size) == ARCHIVE_OK) {
+		if (!gb_layer_xattr_allowed(name) || keep == n)
+			continue;
+		kept[keep].name = strdup(name);
+		kept[keep].val = malloc(size ? size : 1);
+		if (kept[keep].val)
+			memcpy(kept[keep].val, val, size);
+		kept[keep].size = size;
+		keep++;
+	}
+	archive_entry_xattr_clear(e);
+	for (size_t i = 0; i < keep; i++) {
+		if (kept[i].name && kept[i].val)
+			archive_entry_xattr_add_entry(e, kept[i].name, kept[i].val, kept[i].size);
+		free(kept[i].name);
+		free(kept[i].val);
+	}
+	free(kept);
+	return 0;
+}
+
+static int copy_data(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
+		     struct archive *tar, gb_error *err)
+{
+	for (;;) {
+		const void *p;
+		size_t n;
+		la_int64_t off;
+		int r = archive_read_data_block(tar, &p, &n, &off);
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return read_failure(b, t, tar, err);
+		if (archive_write_data_block(c->disk, p, n, off) < ARCHIVE_OK)
+			return gb_fail(err, archive_errno(c->disk), "write: %s",
+				       archive_error_string(c->disk));
+	}
+}
+
+static int root_entry(struct layer_ctx *c, struct archive_entry *e, gb_error *err)
+{
+	if (archive_entry_filetype(e) != AE_IFDIR)
+		return gb_fail(err, 0, "the layer root is not a directory");
+	if (fchown(c->rootfd, archive_entry_uid(e), archive_entry_gid(e)) < 0 ||
+	    fchmod(c->rootfd, archive_entry_perm(e) & 07777) < 0)
+		return gb_fail_errno(err, "set the layer root's owner and mode");
+	return 0;
+}
+
+/* One entry: checks, then whiteout / hard link by hand, or libarchive. */
+static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
+		     struct archive *tar, struct archive_entry *e, const char *path,
+		     gb_error *err)
+{
+	char target[PATH_MAX];
+	const char *hl = archive_entry_hardlink(e);
+	mode_t type = archive_entry_filetype(e);
+	uint64_t cost = GB_LAYER_ENTRY_COST;
+	int r;
+
+	if (!*path)
+		return root_entry(c, e, err);
+	switch (gb_layer_whiteout(path, target, sizeof(target))) {
+	case GB_WH_META:
+		return 0;
+	case GB_WH_BAD:
+		return gb_fail(err, 0, "invalid whiteout name");
+	case GB_WH_FILE:
+		return whiteout_file(c, target, err);
+	case GB_WH_OPAQUE:
+		return whiteout_opaque(c, target, err);
+	case GB_WH_NONE:
+		break;
+	}
+	if (hl) {
+		if (gb_layer_clean_path(hl, target, sizeof(target), err) < 0)
+			return gb_context(err, "hard link target");
+		return hard_link(c, target, path, err);
+	}
+	switch (type) {
+	case AE_IFREG:
+		cost += archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
+		break;
+	case AE_IFDIR:
+	case AE_IFLNK:
+	case AE_IFIFO:
+		break;
+	case AE_IFCHR:
+	case AE_IFBLK:
+		return gb_fail(err, 0, "device node (not allowed in an image)");
+	default:
+		return gb_fail(err, 0, "unsupported file type");
+	}
+	*c->opts->unpacked += cost;
+	if (*c->opts->unpacked > c->opts->max_unpacked)
+		return fail_limit(c->opts, err);
+	if (c->nwhiteouts && replace_whiteouts(c, path, type == AE_IFDIR, err) < 0)
+		return -1;
+	if (check_parent(c, path, err) < 0 || filter_xattrs(e, err) < 0)
+		return -1;
+	if (type != AE_IFDIR && !strncmp(c->checked_parent, path, strlen(path)))
+		c->checked_parent[0] = '\0';
+	archive_entry_set_pathname(e, path);
+	r = archive_write_header(c->disk, e);
+	if (r != ARCHIVE_OK)
+		return gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
+	if (type == AE_IFREG && archive_entry_size(e) > 0 && copy_data(c, b, t, tar, err) < 0)
+		return -1;
+	if (archive_write_finish_entry(c->disk) != ARCHIVE_OK)
+		return gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
+	if (type == AE_IFREG)
+		c->size += cost - GB_LAYER_ENTRY_COST;
+	return 0;
+}
+
+static int extract_entries(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
+			   struct archive *tar, gb_error *err)
+{
+	struct archive_entry *e;
+	char path[PATH_MAX], shown[GB_LAYER_MSG_NAME_MAX + 1];
+
+	for (;;) {
+		int r = archive_read_next_header(tar, &e);
+		const char *name;
+
+		if (r == ARCHIVE_EOF)
+			return 0;
+		if (r < ARCHIVE_WARN)
+			return read_failure(b, t, tar, err);
+		name = archive_entry_pathname(e);
+		if (!name)
+			return gb_fail(err, 0, "entry with an unreadable name");
+		if (gb_layer_clean_path(name, path, sizeof(path), err) < 0 ||
+		    one_entry(c, b, t, tar, e, path, err) < 0)
+			return gb_context(err, "entry '%s'", printable(name, shown, sizeof(shown)));
+		c->entries++;
+	}
+}
+
+/* Read what the tar reader left (end-of-archive padding, trailing data):
+ * the digests cover the whole blob. */
+static int drain(struct blob_reader *b, struct tar_reader *t, gb_error *err)
+{
+	const void *p;
+	ssize_t n;
+
+	while ((n = tar_next(t, &p)) > 0)
+		;
+	if (n < 0) {
+		if (b->failed) {
+			*err = b->err;
+			return -1;
+		}
+		return t->over ? fail_limit(t->opts, err)
+			       : gb_fail(err, 0, "%s", archive_error_string(t->raw));
+	}
+	while ((n = b->rd(b->rdarg, b->buf, GB_LAYER_BUF_SIZE, err)) > 0) {
+		gb_sha256_update(&b->sha, b->buf, n);
+		if (b->opts->on_bytes)
+			b->opts->on_bytes(b->opts->on_bytes_arg, n);
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static int run_extract(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
+		       gb_error *err)
+{
+	struct archive *raw = archive_read_new(), *tar = archive_read_new();
+	struct archive_entry *e;
+	int r = -1;
+
+	c->disk = archive_write_disk_new();
+	if (!raw || !tar || !c->disk) {
+		gb_fail(err, ENOMEM, "libarchive");
+		goto out;
+	}
+	/* Only in-process decompressors: never an external program. */
+	archive_read_support_filter_gzip(raw);
+	archive_read_support_filter_bzip2(raw);
+	archive_read_support_filter_xz(raw);
+	archive_read_support_filter_lzma(raw);
+	archive_read_support_filter_zstd(raw);
+	archive_read_support_format_raw(raw);
+	archive_read_support_format_empty(raw);
+	archive_read_support_format_tar(tar);
+	archive_read_support_format_empty(tar);
+	archive_write_disk_set_options(c->disk, GB_LAYER_WRITE_FLAGS);
+	t->raw = raw;
+	if (archive_read_open(raw, b, NULL, blob_read, NULL) != ARCHIVE_OK) {
+		if (!b->failed)
+			gb_fail(err, 0, "%s", archive_error_string(raw));
+		else
+			*err = b->err;
+		goto out;
+	}
+	r = archive_read_next_header(raw, &e);
+	if (r == ARCHIVE_EOF) {
+		t->eof = true;
+	} else if (r < ARCHIVE_WARN) {
+		r = read_failure(b, t, raw, err);
+		goto out;
+	}
+	t->hash = archive_filter_count(raw) > 1;
+	r = -1;
+	if (archive_read_open(tar, t, NULL, tar_read, NULL) != ARCHIVE_OK) {
+		read_failure(b, t, tar, err);
+		goto out;
+	}
+	if (extract_entries(c, b, t, tar, err) < 0 || drain(b, t, err) < 0)
+		goto out;
+	if (archive_write_close(c->disk) != ARCHIVE_OK) {
+		gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
+		goto out;
+	}
+	r = 0;
+out:
+	archive_read_free(tar);
+	archive_read_free(raw);
+	archive_write_free(c->disk);
+	c->disk = NULL;
+	return r;
+}
+
+/* A temporary directory named for its owner's pid, locked while in use. */
+static int make_tmp(int layers_dirfd, char *name, size_t len, gb_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	for (unsigned i = 0;; i++) {
+		snprintf(name, len, GB_LAYER_TMP_PREFIX "%d-%lx%x", (int)getpid(),
+			 (unsigned long)ts.tv_nsec, i);
+		if (mkdirat(layers_dirfd, name, 0700) == 0)
+			break;
+		if (errno != EEXIST || i > 1000)
+			return gb_fail_errno(err, "create a temporary layer directory");
+	}
+	fd = openat(layers_dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || GB_RETRY(flock(fd, LOCK_EX)) < 0 || fchmod(fd, GB_LAYER_DIR_MODE) < 0)
+		return gb_fail_errno(err, "open the temporary layer directory %s", name);
+	return gb_steal_fd(&fd);
+}
+
+static int write_meta(int layers_dirfd, const char *tmp, const char *hex,
+		      const struct gb_layer_result *res, gb_error *err)
+{
+	char name[PATH_MAX], final[PATH_MAX], data[256];
+	_cleanup_close_ int fd = -1;
+
+	snprintf(name, sizeof(name), "%s%s", tmp, GB_LAYER_META_SUFFIX);
+	snprintf(final, sizeof(final), "%s%s", hex, GB_LAYER_META_SUFFIX);
+	snprintf(data, sizeof(data), "{\"size\": %llu, \"entries\": %llu}\n",
+		 (unsigned long long)res->size, (unsigned long long)res->entries);
+	fd = openat(layers_dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0 || gb_write_all(fd, data, strlen(data)) < 0)
+		return gb_fail_errno(err, "write %s", name);
+	if (renameat(layers_dirfd, name, layers_dirfd, final) < 0)
+		return gb_fail_errno(err, "rename %s", name);
+	return 0;
+}
+
+static int verify(const char *what, const char *expect, const char *got, gb_error *err)
+{
+	if (expect && strcmp(expect, got))
+		return gb_fail(err, 0, "%s mismatch: the image says sha256:%.12s…, the content is "
+				       "sha256:%.12s…", what, expect, got);
+	return 0;
+}
+
+int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
+		     const struct gb_layer_opts *opts, struct gb_layer_result *res,
+		     gb_error *err)
+{
+	char tmp[64];
+	_cleanup_free_ uint8_t *buf = malloc(GB_LAYER_BUF_SIZE);
+	_cleanup_close_ int rootfd = -1, cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	struct blob_reader b = { .rd = rd, .rdarg = rdarg, .opts = opts, .buf = buf };
+	struct tar_reader t = { .opts = opts };
+	struct layer_ctx c = { .opts = opts };
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	if (!buf || cwd < 0)
+		return gb_fail_errno(err, "start extracting");
+	rootfd = make_tmp(layers_dirfd, tmp, sizeof(tmp), err);
+	if (rootfd < 0)
+		return -1;
+	gb_sha256_init(&b.sha);
+	gb_sha256_init(&t.sha);
+	c.rootfd = rootfd;
+	if (fchdir(rootfd) < 0) {
+		r = gb_fail_errno(err, "chdir to %s", tmp);
+	} else {
+		r = run_extract(&c, &b, &t, err);
+		if (fchdir(cwd) < 0 && r == 0)
+			r = gb_fail_errno(err, "chdir back");
+	}
+	for (size_t i = 0; i < c.nwhiteouts; i++)
+		free(c.whiteouts[i]);
+	free(c.whiteouts);
+	if (r == 0) {
+		gb_sha256_final_hex(&b.sha, res->blob_digest);
+		if (t.hash)
+			gb_sha256_final_hex(&t.sha, res->diff_id);
+		else
+			memcpy(res->diff_id, res->blob_digest, sizeof(res->diff_id));
+		res->size = c.size;
+		res->entries = c.entries;
+		r = verify("blob digest", opts->expect_blob, res->blob_digest, err);
+		if (r == 0)
+			r = verify("diff_id", opts->expect_diff, res->diff_id, err);
+	}
+	if (r == 0)
+		r = write_meta(layers_dirfd, tmp, res->diff_id, res, err);
+	if (r == 0) {
+		if (renameat(layers_dirfd, tmp, layers_dirfd, res->diff_id) == 0)
+			return 0;
+		if (errno == EEXIST || errno == ENOTEMPTY)
+			res->existed = true; /* another import finished it first */
+		else
+			r = gb_fail_errno(err, "rename the layer into place");
+	}
+	gb_rm_rf_at(layers_dirfd, tmp, NULL);
+	return r;
+}
+
+bool gb_layer_exists(int layers_dirfd, const char *hex, uint64_t *size, uint64_t *entries)
+{
+	char name[PATH_MAX];
+	_cleanup_free_ char *data = NULL;
+	struct stat st;
+	unsigned long long s = 0, n = 1;
+
+	if (fstatat(layers_dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	snprintf(name, sizeof(name), "%s%s", hex, GB_LAYER_META_SUFFIX);
+	if (gb_read_file_at(layers_dirfd, name, 4096, &data, NULL) == 0)
+		sscanf(data, "{\"size\": %llu, \"entries\": %llu}", &s, &n);
+	if (size)
+		*size = s;
+	if (entries)
+		*entries = n;
+	return true;
+}
+
+/* Leftovers are locked while their owner works on them; a temporary one
+ * also names its owner, since the lock comes just after mkdir. */
+static bool stale(int dirfd, const char *name, int *lockfd)
+{
+	int pid = 0;
+
+	*lockfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*lockfd < 0 || flock(*lockfd, LOCK_EX | LOCK_NB) < 0)
+		return false;
+	if (!strncmp(name, GB_LAYER_TMP_PREFIX, strlen(GB_LAYER_TMP_PREFIX)) &&
+	    sscanf(name + strlen(GB_LAYER_TMP_PREFIX), "%d", &pid) == 1 &&
+	    (kill(pid, 0) == 0 || errno != ESRCH))
+		return false;
+	return true;
+}
+
+int gb_layer_clean_stale(int layers_dirfd, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	/* a fresh open: a dup would share (and move) the directory offset */
+	int fd = openat(layers_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return gb_fail_errno(err, "read the layer store");
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int lock = -1;
+
+		if (strncmp(de->d_name, GB_LAYER_TMP_PREFIX, strlen(GB_LAYER_TMP_PREFIX)) &&
+		    strncmp(de->d_name, GB_LAYER_RM_PREFIX, strlen(GB_LAYER_RM_PREFIX)))
+			continue;
+		if (stale(layers_dirfd, de->d_name, &lock))
+			gb_rm_rf_at(layers_dirfd, de->d_name, NULL);
+	}
+	return 0;
+}
+
+int gb_layer_remove(int layers_dirfd, const char *hex, gb_error *err)
+{
+	char gone[PATH_MAX], meta[PATH_MAX];
+	_cleanup_close_ int fd = openat(layers_dirfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+								   O_CLOEXEC);
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : gb_fail_errno(err, "open layer %s", hex);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			return 1;
+		return gb_fail_errno(err, "lock layer %s", hex);
+	}
+	snprintf(gone, sizeof(gone), GB_LAYER_RM_PREFIX "%s-%d", hex, (int)getpid());
+	snprintf(meta, sizeof(meta), "%s%s", hex, GB_LAYER_META_SUFFIX);
+	if (renameat(layers_dirfd, hex, layers_dirfd, gone) < 0)
+		return gb_fail_errno(err, "remove layer %s", hex);
+	if (unlinkat(layers_dirfd, meta, 0) < 0 && errno != ENOENT)
+		return gb_fail_errno(err, "remove %s", meta);
+	return gb_rm_rf_at(layers_dirfd, gone, err);
+}

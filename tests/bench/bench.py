@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""Cold-start timing harness for tests/bench/run.sh.
+
+Runs each case (a command line that starts a sandbox running /bin/true)
+many times, interleaved: every round runs each case once, in a shuffled
+order, so a slow patch of the host (another job, a CPU frequency change)
+hurts every case alike instead of one. A few warm-up rounds first fill the
+page cache and dentry cache, and are not counted.
+
+One sample is the wall time from posix_spawn() to wait4() returning, on
+CLOCK_MONOTONIC; wait4's rusage adds the CPU time of the process and of
+the descendants it reaped. Medians, p10 and p90 are reported; the targets
+compare medians. Timings are never asserted: a target missed prints MISS,
+only a command that fails to run makes the exit status non-zero.
+
+usage: bench.py --gradebox BIN --rootfs DIR --out FILE
+                [--bundle DIR --runc-root DIR] [--runs N] [--warmup N]
+"""
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+LIMITS = ["--time", "5", "--memory", "256", "--pids", "64", "--disk", "64",
+          "--output", "1000000", "--file-size", "16"]
+CMD = ["/bin/true"]
+
+# (numerator, denominator, highest ratio of medians that meets the target)
+TARGETS = [
+    ("gradebox", "bwrap", 1.0, "gradebox no slower than bubblewrap"),
+    ("gradebox", "runc", 0.2, "gradebox at most 1/5 of runc"),
+    ("gradebox+limits", "gradebox", 1.2, "all limits on cost at most 20%"),
+]
+
+NS_PER_MS = 1e6
+
+
+def build_cases(a):
+    """name -> argv; '{n}' in an argument becomes a per-run unique number."""
+    cases = {
+        "gradebox": [a.gradebox, "run", "--rootfs", a.rootfs, "--"] + CMD,
+        "gradebox+limits": [a.gradebox, "run", "--rootfs", a.rootfs]
+        + LIMITS + ["--"] + CMD,
+    }
+    skipped = {}
+    bwrap = shutil.which("bwrap")
+    if bwrap:
+        cases["bwrap"] = [bwrap, "--unshare-all", "--ro-bind", a.rootfs, "/",
+                          "--proc", "/proc", "--dev", "/dev"] + CMD
+    else:
+        skipped["bwrap"] = "bwrap not found (apt-get install bubblewrap)"
+    runc = shutil.which("runc")
+    if not runc:
+        skipped["runc"] = "runc not found (apt-get install runc)"
+    elif not a.bundle:
+        skipped["runc"] = "no runc bundle given"
+    else:
+        # A fresh container id per run: runc refuses to reuse a live one,
+        # and a fixed id would hide a missed `runc delete`.
+        cases["runc"] = [runc, "--root", a.runc_root, "run", "--bundle",
+                         a.bundle, "gbbench-%d-{n}" % os.getpid()]
+    return cases, skipped
+
+
+def expand(argv, n):
+    return [x.replace("{n}", str(n)) for x in argv]
+
+
+def version(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        lines = (out.stdout or out.stderr).strip().splitlines()
+        return lines[0] if lines else None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def check(name, argv):
+    """One run with its output captured: None when it works, else why not."""
+    try:
+        p = subprocess.run(expand(argv, 0), stdin=subprocess.DEVNULL,
+                           capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        return str(e)
+    if p.returncode != 0:
+        msg = (p.stderr or p.stdout).strip().splitlines()
+        return "exit %d: %s" % (p.returncode, msg[-1] if msg else "no output")
+    return None
+
+
+def run_once(argv, devnull):
+    acts = [(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
+    t0 = time.perf_counter_ns()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=acts)
+    _, status, ru = os.wait4(pid, 0)
+    t1 = time.perf_counter_ns()
+    cpu = (ru.ru_utime + ru.ru_stime) * 1e3
+    return (t1 - t0) / NS_PER_MS, cpu, os.waitstatus_to_exitcode(status)
+
+
+def summary(wall, cpu):
+    if not wall:
+        return None
+    if len(wall) >= 2:
+        dec = statistics.quantiles(wall, n=10, method="inclusive")
+        p10, p90 = dec[0], dec[8]
+    else:
+        p10 = p90 = wall[0]
+    return {
+        "n": len(wall),
+        "median_ms": statistics.median(wall),
+        "p10_ms": p10,
+        "p90_ms": p90,
+        "mean_ms": statistics.fmean(wall),
+        "min_ms": min(wall),
+        "max_ms": max(wall),
+        "cpu_median_ms": statistics.median(cpu),
+    }
+
+
+def host_info():
+    cg = "v2" if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else (
+        "hybrid" if os.path.isdir("/sys/fs/cgroup/unified") else "v1")
+    return {"kernel": platform.release(), "cpus": os.cpu_count(),
+            "cgroup": cg}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--gradebox", required=True)
+    ap.add_argument("--rootfs", required=True)
+    ap.add_argument("--bundle")
+    ap.add_argument("--runc-root")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=10)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+    if a.runs < 1 or a.warmup < 0:
+        sys.exit("bench.py: --runs must be >= 1 and --warmup >= 0")
+
+    cases, skipped = build_cases(a)
+    failed = {}
+    for name in list(cases):
+        why = check(name, cases[name])
+        if why:
+            failed[name] = why
+            del cases[name]
+
+    rng = random.Random(a.seed)
+    wall = {n: [] for n in cases}
+    cpu = {n: [] for n in cases}
+    errors = {n: 0 for n in cases}
+    order = list(cases)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    counter = 0
+    t_start = time.monotonic()
+    for rnd in range(a.warmup + a.runs):
+        rng.shuffle(order)
+        for name in order:
+            counter += 1
+            w, c, code = run_once(expand(cases[name], counter), devnull)
+            if code != 0:
+                errors[name] += 1
+            elif rnd >= a.warmup:
+                wall[name].append(w)
+                cpu[name].append(c)
+    elapsed = time.monotonic() - t_start
+    for name, k in errors.items():
+        if k:
+            failed[name] = "%d of %d runs failed" % (k, a.warmup + a.runs)
+
+    stats = {n: summary(wall[n], cpu[n]) for n in wall}
+    results = []
+    for num, den, limit, what in TARGETS:
+        s_num, s_den = stats.get(num), stats.get(den)
+        if not s_num or not s_den:
+            results.append({"name": "%s / %s" % (num, den), "what": what,
+                            "limit": limit, "ratio": None, "pass": None})
+            continue
+        r = s_num["median_ms"] / s_den["median_ms"]
+        results.append({"name": "%s / %s" % (num, den), "what": what,
+                        "limit": limit, "ratio": r, "pass": r <= limit})
+
+    report = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "host": host_info(),
+        "rootfs": a.rootfs,
+        "command": CMD,
+        "runs": a.runs,
+        "warmup": a.warmup,
+        "interleaved": True,
+        "elapsed_s": round(elapsed, 1),
+        "versions": {
+            "bwrap": version(["bwrap", "--version"]) if "bwrap" in cases else None,
+            "runc": version(["runc", "--version"]) if "runc" in cases else None,
+        },
+        "cases": {n: {"argv": cases[n], **(stats[n] or {})} for n in cases},
+        "skipped": skipped,
+        "failed": failed,
+        "targets": results,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
+    with open(a.out + ".tmp", "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    os.replace(a.out + ".tmp", a.out)
+
+    h = report["host"]
+    print("cold start of %s: %d interleaved runs per case after %d warm-up "
+          "rounds (%.0f s)" % (" ".join(CMD), a.runs, a.warmup, elapsed))
+    print("host: Linux %s, %d CPUs, cgroup %s; rootfs %s"
+          % (h["kernel"], h["cpus"], h["cgroup"], a.rootfs))
+    print()
+    print("%-16s %9s %9s %9s %9s %9s" % ("case", "median", "p10", "p90",
+                                          "mean", "cpu med"))
+    for n in ["gradebox", "gradebox+limits", "bwrap", "runc"]:
+        s = stats.get(n)
+        if s:
+            print("%-16s %6.2f ms %6.2f ms %6.2f ms %6.2f ms %6.2f ms"
+                  % (n, s["median_ms"], s["p10_ms"], s["p90_ms"],
+                     s["mean_ms"], s["cpu_median_ms"]))
+        elif n in skipped:
+            print("%-16s skipped: %s" % (n, skipped[n]))
+        elif n in failed:
+            print("%-16s FAILED: %s" % (n, failed[n]))
+    print()
+    print("%-26s %8s %8s  %s" % ("target (ratio of medians)", "measured",
+                                 "target", "verdict"))
+    for t in results:
+        meas = "%.2f" % t["ratio"] if t["ratio"] is not None else "n/a"
+        verdict = {True: "PASS", False: "MISS", None: "n/a"}[t["pass"]]
+        print("%-26s %8s %8s  %s  (%s)" % (t["name"], meas,
+                                          "<= %.2f" % t["limit"], verdict,
+                                          t["what"]))
+    print()
+    print("results: %s" % a.out)
+    for n, why in failed.items():
+        print("bench: %s failed to run: %s" % (n, why), file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+#!/usr/bin/env bats
+# gradebox run: the sandbox core, one test per property a user relies on.
+load helpers
+
+@test "the command's exit code comes through" {
+	run gbrun -- /bin/sh -c 'exit 7'
+	[ "$status" -eq 7 ]
+}
+
+@test "a command killed by signal N exits 128+N" {
+	run gbrun -- /bin/sh -c 'kill -KILL $$'
+	[ "$status" -eq 137 ]
+	run gbrun -- /bin/sh -c 'kill -TERM $$'
+	[ "$status" -eq 143 ]
+}
+
+@test "stdin, stdout and stderr pass straight through" {
+	out=$(echo "from stdin" | gbrun -- /bin/sh -c 'cat; echo to-stderr >&2' 2>"$BATS_TEST_TMPDIR/err")
+	[ "$out" = "from stdin" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/err")" = "to-stderr" ]
+}
+
+@test "the sandbox cannot see host processes" {
+	sleep 300 & local host_pid=$!
+	run gbrun -- /bin/sh -c 'ls /proc | grep -c "^[0-9]*$"; kill -0 '"$host_pid"' 2>&1 || echo invisible'
+	kill $host_pid
+	[ "$status" -eq 0 ]
+	# pid 1 (init), the shell, ls and grep at most
+	[ "${lines[0]}" -le 4 ]
+	[[ "$output" == *invisible* ]]
+}
+
+@test "the command runs as pid 2 under a private init" {
+	run gbrun -- /bin/sh -c 'echo $$; cat /proc/1/comm'
+	[ "${lines[0]}" = "2" ]
+}
+
+@test "only lo exists, and it is up" {
+	run gbrun -- /bin/sh -c 'ip -o link'
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == *" lo: "*UP* ]]
+	run gbrun -- /bin/sh -c 'ping -c1 -W1 127.0.0.1 >/dev/null 2>&1 || nc -z -w1 127.0.0.1 1 2>/dev/null; ip -o addr | grep -c 127.0.0.1'
+	[ "${lines[-1]}" = "1" ]
+}
+
+@test "the sandbox cannot reach a host port on 127.0.0.1" {
+	local port=$((20000 + RANDOM % 20000))
+	python3 -c "
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(5); s.settimeout(20)
+try:
+    c, _ = s.accept(); c.sendall(b'host-secret\n'); c.close()
+except Exception:
+    pass
+" &
+	local server=$!
+	sleep 0.3
+	# the host can reach it...
+	run gbrun --network host -- /bin/sh -c "nc -w 2 127.0.0.1 $port </dev/null"
+	[[ "$output" == *host-secret* ]]
+	python3 -c "
+import socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $port)); s.listen(5); s.settimeout(10)
+try:
+    c, _ = s.accept(); c.sendall(b'host-secret\n'); c.close()
+except Exception:
+    pass
+" &
+	server=$!
+	sleep 0.3
+	# ...the default sandbox cannot
+	run gbrun -- /bin/sh -c "nc -w 2 127.0.0.1 $port </dev/null; echo rc=\$?"
+	kill $server 2>/dev/null || true
+	wait $server 2>/dev/null || true
+	[[ "$output" != *host-secret* ]]
+	[[ "$output" == *rc=1* ]]
+}
+
+@test "the worker cannot write the rootfs" {
+	run gbrun -- /bin/sh -c 'touch /bin/x 2>&1; echo rc=$?; echo hi > /etc/passwd; echo rc=$?'
+	[[ "$output" == *"rc=1"*"rc=1"* ]]
+}
+
+@test "root's writes go to a throw-away layer: the rootfs dir is unchanged" {
+	local before after
+	before=$(cd "$ROOTFS" && find . -printf '%p %m %U %s %T@\n' | sort | md5sum)
+	run gbrun --root -- /bin/sh -c 'echo x > /bin/newfile && rm /etc/passwd && mkdir /newdir && cat /bin/newfile'
+	[ "$status" -eq 0 ]
+	[ "$output" = "x" ]
+	after=$(cd "$ROOTFS" && find . -printf '%p %m %U %s %T@\n' | sort | md5sum)
+	[ "$before" = "$after" ]
+	# and the next run starts fresh
+	run gbrun -- /bin/sh -c 'test -e /bin/newfile && echo leaked; test -e /etc/passwd && echo fresh'
+	[ "$output" = "fresh" ]
+}
+
+@test "image files owned by root show as root inside" {
+	run gbrun -- /bin/sh -c 'stat -c "%u %g" /bin/busybox /etc/passwd'
+	[ "${lines[0]}" = "0 0" ]
+	[ "${lines[1]}" = "0 0" ]
+}
+
+@test "the sandbox cannot mount, not even as root" {
+	run gbrun -- /bin/sh -c 'mount -t tmpfs none /tmp 2>&1; echo rc=$?'
+	[[ "$output" == *rc=1* || "$output" == *rc=255* ]]
+	run gbrun --root -- /bin/sh -c 'mount -t tmpfs none /mnt 2>&1; echo rc=$?; umount /proc 2>&1; echo rc=$?'
+	[[ "$output" != *"rc=0"* ]]
+}
+
+@test "CapEff is 0, NoNewPrivs is 1 and Seccomp is 2" {
+	run gbrun -- /bin/sh -c 'grep -E "^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):" /proc/self/status'
+	[[ "$output" == *"CapEff:	0000000000000000"* ]]
+	[[ "$output" == *"CapPrm:	0000000000000000"* ]]
+	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
+	[[ "$output" == *"NoNewPrivs:	1"* ]]
+	[[ "$output" == *"Seccomp:	2"* ]]
+}
+
+@test "--root keeps capabilities, inside the user namespace only" {
+	run gbrun --root -- /bin/sh -c 'id -u; grep CapEff /proc/self/status; cat /proc/self/uid_map'
+	[ "${lines[0]}" = "0" ]
+	[[ "${lines[1]}" != *"0000000000000000"* ]]
+	# uid 0 inside is uid_base outside, never host root
+	read -r inside outside count <<<"${lines[2]}"
+	[ "$inside" = "0" ]
+	[ "$outside" -ge 65536 ]
+}
+
+@test "denied system calls fail with EPERM or ENOSYS instead of killing the caller" {
+	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
+	run gbrun --bind "$PROBE:/probe" -- /bin/sh -c 'for t in keyctl bpf unshare-user clone-newns mount io_uring; do echo "$t $(/probe $t)"; done; echo alive'
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"keyctl EPERM"* ]]
+	[[ "$output" == *"bpf EPERM"* ]]
+	[[ "$output" == *"unshare-user EPERM"* ]]
+	[[ "$output" == *"clone-newns EPERM"* ]]
+	[[ "$output" == *"mount EPERM"* ]]
+	[[ "$output" == *"io_uring ENOSYS"* ]]
+	[ "${lines[-1]}" = "alive" ]
+}
+
+@test "--seccomp replaces the default profile" {
+	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
+	printf 'ENOSYS keyctl\n' > "$BATS_TEST_TMPDIR/profile"
+	run gbrun --seccomp "$BATS_TEST_TMPDIR/profile" --bind "$PROBE:/probe" -- /probe keyctl
+	[ "$output" = "ENOSYS" ]
+	run gbrun --seccomp "$BATS_TEST_TMPDIR/profile" --bind "$PROBE:/probe" -- /probe bpf
+	[ "$output" != "EPERM" ]
+}
+
+@test "a bad seccomp profile is refused with its file and line" {
+	printf 'EPERM keyctl\nEPERM no_such_call\n' > "$BATS_TEST_TMPDIR/profile"
+	run gbrun --seccomp "$BATS_TEST_TMPDIR/profile" -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"$BATS_TEST_TMPDIR/profile: line 2"*no_such_call* ]]
+}
+
+@test "the hostname is private" {
+	local host_name
+	host_name=$(hostname)
+	run gbrun -- /bin/hostname
+	[ "$output" = "gradebox" ]
+	run gbrun --hostname box7 -- /bin/hostname
+	[ "$output" = "box7" ]
+	run gbrun --root -- /bin/sh -c 'hostname evil 2>/dev/null; hostname'
+	[ "$output" = "gradebox" ]
+	[ "$(hostname)" = "$host_name" ]
+}
+
+@test "an orphaned daemon inside is gone when the run ends" {
+	local tag="gb-daemon-$$-$RANDOM"
+	run gbrun -- /bin/sh -c "(setsid sh -c 'exec -a $tag sleep 1000' </dev/null >/dev/null 2>&1 &); echo started"
+	[ "$status" -eq 0 ]
+	[ "$output" = "started" ]
+	sleep 0.2
+	! pgrep -f "$tag"
+}
+
+@test "no file descriptor of gradebox leaks into the sandbox" {
+	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
+	exec 7</etc/hostname
+	run gbrun --bind "$PROBE:/probe" -- /probe fds
+	exec 7<&-
+	[ "$output" = "done" ]
+}
+
+@test "the environment is cleared but for PATH, HOME, TERM and --env" {
+	export GB_SECRET_VAR=leak
+	run gbrun --env A=1 --env B=two -- env
+	unset GB_SECRET_VAR
+	[[ "$output" != *GB_SECRET_VAR* ]]
+	[[ "$output" == *"PATH="* ]]
+	[[ "$output" == *"HOME="* ]]
+	[[ "$output" == *"TERM=dumb"* ]]
+	[[ "$output" == *"A=1"* ]]
+	[[ "$output" == *"B=two"* ]]
+	[ "$(echo "$output" | grep -c =)" -le 6 ]
+}
+
+@test "--user and --cwd choose the identity and the directory" {
+	run gbrun --user 1000:1001 --cwd /tmp -- /bin/sh -c 'id -u; id -g; pwd'
+	[ "${lines[0]}" = "1000" ]
+	[ "${lines[1]}" = "1001" ]
+	[ "${lines[2]}" = "/tmp" ]
+	run gbrun -- id -u
+	[ "$output" = "4242" ]
+}
+
+@test "binds are read-only unless :rw" {
+	mkdir -p "$BATS_TEST_TMPDIR/share"
+	echo data > "$BATS_TEST_TMPDIR/share/f"
+	chmod 777 "$BATS_TEST_TMPDIR/share"
+	run gbrun --bind "$BATS_TEST_TMPDIR/share:/mnt/share" -- /bin/sh -c 'cat /mnt/share/f; echo x > /mnt/share/new; echo rc=$?'
+	[ "${lines[0]}" = "data" ]
+	[[ "$output" == *"rc=1"* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/share/new" ]
+	run gbrun --bind "$BATS_TEST_TMPDIR/share:/mnt/share:rw" -- /bin/sh -c 'echo written > /mnt/share/new'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/share/new")" = "written" ]
+}
+
+@test "binds are nosuid and nodev" {
+	mkdir -p "$BATS_TEST_TMPDIR/share"
+	run gbrun --bind "$BATS_TEST_TMPDIR/share:/mnt" -- /bin/sh -c 'grep " /mnt " /proc/self/mountinfo'
+	[[ "$output" == *nosuid* ]]
+	[[ "$output" == *nodev* ]]
+	[[ "$output" == *" ro,"* || "$output" == *" ro "* ]]
+}
+
+@test "/proc hides host-wide files and /proc/sys is read-only" {
+	run gbrun --root -- /bin/sh -c 'cat /proc/kcore 2>/dev/null | wc -c; cat /proc/keys /proc/timer_list 2>/dev/null | wc -c; echo 1 > /proc/sys/kernel/domainname; echo rc=$?; echo h > /proc/sysrq-trigger; echo rc=$?'
+	[ "${lines[0]}" = "0" ]
+	[ "${lines[1]}" = "0" ]
+	if [ -s /proc/keys ] || [ -s /proc/timer_list ]; then :; else
+		echo "host has empty /proc/keys and /proc/timer_list: masking not shown" >&2; fi
+	[[ "$output" == *"rc=1"*"rc=1"* ]]
+}
+
+@test "/dev is minimal and works" {
+	run gbrun -- /bin/sh -c 'ls /dev | sort | tr "\n" " "; echo; head -c 4 /dev/zero | wc -c; echo x > /dev/null && echo null-ok; head -c 8 /dev/urandom | wc -c'
+	[ "${lines[0]}" = "core fd full null ptmx pts random shm stderr stdin stdout tty urandom zero " ]
+	[ "${lines[1]}" = "4" ]
+	[ "${lines[2]}" = "null-ok" ]
+	[ "${lines[3]}" = "8" ]
+}
+
+@test "/tmp and /dev/shm are private and writable" {
+	run gbrun -- /bin/sh -c 'echo a > /tmp/f && cat /tmp/f && echo b > /dev/shm/g && cat /dev/shm/g'
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'a\nb')" ]
+	run gbrun -- /bin/sh -c 'ls /tmp | wc -l'
+	[ "$output" = "0" ]
+}
+
+# --- bad input: one line naming the problem, exit 254, nothing left ---
+
+@test "a missing rootfs is refused with 254" {
+	run "$GRADEBOX" run --rootfs /nonexistent/rootfs -- /bin/true
+	[ "$status" -eq 254 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"/nonexistent/rootfs"*"No such file"* ]]
+}
+
+@test "a rootfs without /bin/sh is refused with 254 when the command needs it" {
+	mkdir -p "$BATS_TEST_TMPDIR/empty"
+	run "$GRADEBOX" run --rootfs "$BATS_TEST_TMPDIR/empty" -- /bin/sh -c true
+	[ "$status" -eq 254 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"/bin/sh"* ]]
+}
+
+@test "a command not found is refused with 254" {
+	run gbrun -- no-such-command
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"no-such-command"*"not found"* ]]
+}
+
+@test "a bad --user is refused with 254" {
+	run gbrun --user abc -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"--user"*"abc"* ]]
+	run gbrun --user 70000 -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"70000"* ]]
+}
+
+@test "a missing bind source is refused with 254" {
+	run gbrun --bind /nonexistent/src:/mnt -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"/nonexistent/src"*"No such file"* ]]
+	run gbrun --bind /etc:relative -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"absolute"* ]]
+}
+
+@test "unknown options, bad values and a missing command are refused with 254" {
+	run gbrun --frobnicate -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"--frobnicate"* ]]
+	run gbrun --network bridge -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"--network"* ]]
+	run gbrun --time -3 -- /bin/true
+	[ "$status" -eq 254 ]
+	run gbrun
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"missing command"* ]]
+}
+
+@test "without the privileges it needs, gradebox refuses with 254 and a hint" {
+	# inside a user namespace gradebox cannot map the sandbox's ids
+	run unshare -Ur "$GRADEBOX" run --rootfs "$ROOTFS" -- /bin/true
+	[ "$status" -eq 254 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == *"gradebox check"* ]]
+}
