@@ -3,6 +3,8 @@
  * "ok" or the errno name. The test asserts on that line. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
@@ -19,6 +21,81 @@ static int report(long r)
 		puts("ok");
 	else
 		printf("%s\n", errno == EPERM ? "EPERM" : errno == ENOSYS ? "ENOSYS" : strerror(errno));
+	return 0;
+}
+
+static void *spin(void *arg)
+{
+	volatile unsigned long n = 0;
+	for (;;)
+		n++;
+	return arg;
+}
+
+/* N threads (the main one included) burning CPU forever. */
+static int burn(int n)
+{
+	pthread_t t;
+	for (int i = 1; i < n; i++)
+		pthread_create(&t, NULL, spin, NULL);
+	spin(NULL);
+	return 0;
+}
+
+/* Allocate and touch MB mebibytes, one at a time. */
+static int alloc_mb(int mb)
+{
+	for (int i = 0; i < mb; i++) {
+		char *p = malloc(1 << 20);
+		if (!p) {
+			puts("ENOMEM");
+			return 1;
+		}
+		memset(p, i + 1, 1 << 20);
+	}
+	printf("allocated %d MB\n", mb);
+	return 0;
+}
+
+/* Fork until the kernel says no; children wait to be killed. */
+static int forkbomb(void)
+{
+	for (int i = 0; i < 100000; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			pause();
+			_exit(0);
+		}
+		if (pid < 0) {
+			printf("%s after %d\n", errno == EAGAIN ? "EAGAIN" : strerror(errno), i);
+			return 0;
+		}
+	}
+	puts("no limit");
+	return 0;
+}
+
+/* Write 1 MiB blocks to PATH until an error (or MB blocks if MB > 0). */
+static int fill(const char *path, int mb)
+{
+	static char block[1 << 20];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	long total = 0;
+
+	if (fd < 0) {
+		printf("open: %s\n", strerror(errno));
+		return 1;
+	}
+	memset(block, 'x', sizeof(block));
+	for (int i = 0; mb <= 0 || i < mb; i++) {
+		ssize_t w = write(fd, block, sizeof(block));
+		if (w < 0) {
+			printf("%s after %ld bytes\n", errno == ENOSPC ? "ENOSPC" : errno == EFBIG ? "EFBIG" : strerror(errno), total);
+			return 0;
+		}
+		total += w;
+	}
+	printf("wrote %ld bytes\n", total);
 	return 0;
 }
 
@@ -51,6 +128,18 @@ int main(int argc, char **argv)
 				printf("leaked fd %d\n", fd);
 		puts("done");
 		return 0;
+	}
+	if (!strcmp(what, "burn") && argc > 2)
+		return burn(atoi(argv[2]));
+	if (!strcmp(what, "alloc") && argc > 2)
+		return alloc_mb(atoi(argv[2]));
+	if (!strcmp(what, "forkbomb"))
+		return forkbomb();
+	if (!strcmp(what, "fill") && argc > 2)
+		return fill(argv[2], 0);
+	if (!strcmp(what, "bigfile") && argc > 3) {
+		signal(SIGXFSZ, SIG_IGN);
+		return fill(argv[2], atoi(argv[3]));
 	}
 	fprintf(stderr, "probe: unknown test '%s'\n", what);
 	return 2;

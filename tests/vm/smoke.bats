@@ -30,7 +30,8 @@ teardown() {
 	[ "$output" = cgroup2fs ]
 	[ "$(grep -c ' /sys/fs/cgroup' /proc/self/mountinfo)" -eq 1 ]
 	# no v1 hierarchy anywhere
-	! grep -q ' cgroup ' /proc/self/mounts
+	run grep -q ' cgroup ' /proc/self/mounts
+	[ "$status" -ne 0 ]
 	# /proc/self/cgroup has the single v2 line only
 	[ "$(wc -l </proc/self/cgroup)" -eq 1 ]
 	grep -q '^0::/' /proc/self/cgroup

@@ -1,0 +1,196 @@
+#!/usr/bin/env bats
+# gradebox run: the supervisor and its limits. Each case asserts the exit
+# code and the --meta JSON the user reads. Runs on the host (hybrid cgroups)
+# and in the VM (pure cgroup v2, tests/vm/run.sh).
+load helpers
+
+META() { jq -r "$1" "$BATS_TEST_TMPDIR/meta.json"; }
+# lim ARGS... -- CMD: gradebox run with the probe bound at /probe and a meta file
+lim() { gbrun --meta "$BATS_TEST_TMPDIR/meta.json" --bind "$PROBE:/probe" "$@"; }
+
+setup() {
+	gb_setup
+	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
+}
+
+@test "a busy loop ends at the CPU limit: 253, timeout cpu" {
+	run lim --time 1 -- /probe burn 1
+	[ "$status" -eq 253 ]
+	[ "$(META .status)" = timeout ]
+	[ "$(META .timeout)" = cpu ]
+	[ "$(META .exit_code)" = 253 ]
+	# stopped within ~1.1 s of CPU (a generous margin for slow VMs)
+	awk -v c="$(META .cpu_time)" 'BEGIN { exit !(c >= 1.0 && c < 1.3) }'
+}
+
+@test "two busy threads use the CPU limit twice as fast" {
+	run lim --time 1 -- /probe burn 2
+	[ "$status" -eq 253 ]
+	[ "$(META .timeout)" = cpu ]
+	awk -v c="$(META .cpu_time)" -v w="$(META .wall_time)" 'BEGIN { exit !(c >= 1.0 && w < c) }'
+}
+
+@test "a sleeping command ends at the wall limit: 253, timeout wall" {
+	run lim --time 1 --hard-time 1 -- sleep 100
+	[ "$status" -eq 253 ]
+	[ "$(META .status)" = timeout ]
+	[ "$(META .timeout)" = wall ]
+	awk -v w="$(META .wall_time)" 'BEGIN { exit !(w >= 1.0 && w < 3) }'
+}
+
+@test "the wall limit defaults to three times the CPU limit" {
+	run lim --time 0.5 -- sleep 100
+	[ "$status" -eq 253 ]
+	[ "$(META .timeout)" = wall ]
+	awk -v w="$(META .wall_time)" 'BEGIN { exit !(w >= 1.5 && w < 4) }'
+}
+
+@test "allocating past the memory limit: 252, oom_killed" {
+	run lim --memory 64 -- /probe alloc 200
+	[ "$status" -eq 252 ]
+	[ "$(META .status)" = memory ]
+	[ "$(META .oom_killed)" = true ]
+	[ "$(META .memory_peak)" -le $((70 * 1024 * 1024)) ]
+}
+
+@test "an OOM-killed child gives 252 even when the main process exits 0" {
+	run lim --memory 64 -- /bin/sh -c '/probe alloc 200; echo parent-survived; exit 0'
+	[ "$status" -eq 252 ]
+	[[ "$output" == *parent-survived* ]]
+	[ "$(META .oom_killed)" = true ]
+}
+
+@test "a fork bomb hits the pids limit with EAGAIN and the host stays responsive" {
+	run lim --pids 20 --time 10 -- /probe forkbomb
+	[ "$status" -eq 0 ]
+	[[ "$output" == "EAGAIN after "* ]]
+	local n=${output#EAGAIN after }
+	[ "$n" -lt 20 ]
+	# the host still forks
+	run /bin/true
+	[ "$status" -eq 0 ]
+}
+
+@test "filling the disk fails with ENOSPC inside and meta says disk_full" {
+	run lim --disk 8 -- /probe fill /tmp/big
+	[ "$status" -eq 0 ]
+	[[ "$output" == "ENOSPC after "* ]]
+	local bytes=${output#ENOSPC after }
+	bytes=${bytes% bytes}
+	[ "$bytes" -le $((8 * 1024 * 1024)) ]
+	[ "$(META .disk_full)" = true ]
+	[ "$(META .status)" = disk ]
+}
+
+@test "the disk limit covers the rootfs upper layer too" {
+	run lim --root --disk 8 -- /bin/sh -c '/probe fill /big1; /probe fill /tmp/big2'
+	[[ "${lines[0]}" == "ENOSPC after "* ]]
+	[[ "${lines[1]}" == "ENOSPC after 0 bytes" ]]
+	[ "$(META .disk_full)" = true ]
+}
+
+@test "a file past --file-size fails with EFBIG, and dd is killed by SIGXFSZ" {
+	run lim --file-size 1 -- /probe bigfile /tmp/f 4
+	[ "$status" -eq 0 ]
+	[ "$output" = "EFBIG after 1048576 bytes" ]
+	run lim --file-size 1 -- dd if=/dev/zero of=/tmp/f bs=1M count=4
+	[ "$status" -eq $((128 + 25)) ]
+	[ "$(META .status)" = signaled ]
+	[ "$(META .signal)" = 25 ]
+}
+
+@test "an output flood is cut at --output without blocking the writer" {
+	run lim --time 10 --output 1000 --stdout "$BATS_TEST_TMPDIR/out" -- \
+		/bin/sh -c 'head -c 20000000 /dev/zero; echo finished >&2'
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -eq 1000 ]
+	[ "$(META .output_truncated)" = true ]
+	[[ "$output" == *finished* ]]
+}
+
+@test "--stdout and --stderr capture the streams separately" {
+	run lim --stdout "$BATS_TEST_TMPDIR/o" --stderr "$BATS_TEST_TMPDIR/e" -- \
+		/bin/sh -c 'echo out; echo err >&2'
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/o")" = out ]
+	[ "$(cat "$BATS_TEST_TMPDIR/e")" = err ]
+	[ "$(META .output_truncated)" = false ]
+}
+
+@test "a daemonizing child does not outlive the run" {
+	local tag="7$RANDOM$RANDOM"
+	run lim --time 5 -- /bin/sh -c "(setsid sleep $tag </dev/null >/dev/null 2>&1 &); sleep 0.2; ps -o args | grep -c '^sleep $tag'; exit 0"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	awk -v w="$(META .wall_time)" 'BEGIN { exit !(w < 3) }'
+	[ -z "$(pgrep -f "sleep $tag")" ]
+}
+
+@test "SIGTERM to gradebox kills the sandbox and cleans up" {
+	local tag="7$RANDOM$RANDOM"
+	"$GRADEBOX" run --rootfs "$ROOTFS" --meta "$BATS_TEST_TMPDIR/meta.json" -- sleep "$tag" &
+	local pid=$!
+	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null && break; sleep 0.1; done
+	pgrep -f "sleep $tag"
+	kill -TERM $pid
+	local rc=0
+	wait $pid || rc=$?
+	[ "$rc" -eq 143 ]
+	[ -z "$(pgrep -f "sleep $tag")" ]
+	[ "$(META .status)" = signaled ]
+}
+
+@test "a SIGKILLed supervisor takes its sandbox with it, and gc removes the rest" {
+	local tag="7$RANDOM$RANDOM"
+	"$GRADEBOX" run --rootfs "$ROOTFS" -- sleep "$tag" &
+	local pid=$!
+	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null && break; sleep 0.1; done
+	pgrep -f "sleep $tag"
+	kill -KILL $pid
+	wait $pid || true
+	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null || break; sleep 0.1; done
+	[ -z "$(pgrep -f "sleep $tag")" ]
+	# its job directory and cgroups are still there...
+	[ -n "$(gb_leftovers)" ]
+	run "$GRADEBOX" gc
+	[ "$status" -eq 0 ]
+	# ...and gone after gc
+	[ -z "$(gb_leftovers)" ]
+}
+
+@test "a run within every limit: exit 0 and accurate accounting" {
+	run lim --time 5 --memory 128 --pids 32 --disk 32 --output 100000 --file-size 8 -- \
+		/bin/sh -c '/probe alloc 40 && sleep 0.3'
+	[ "$status" -eq 0 ]
+	[ "$output" = "allocated 40 MB" ]
+	[ "$(META .status)" = exited ]
+	[ "$(META .exit_code)" = 0 ]
+	[ "$(META .timeout)" = null ]
+	[ "$(META .oom_killed)" = false ]
+	[ "$(META .disk_full)" = false ]
+	[ "$(META .output_truncated)" = false ]
+	awk -v c="$(META .cpu_time)" -v w="$(META .wall_time)" 'BEGIN { exit !(c > 0 && c < 2 && w >= 0.3 && w < 5) }'
+	local peak
+	peak=$(META .memory_peak)
+	[ "$peak" -ge $((40 * 1024 * 1024)) ]
+	[ "$peak" -le $((128 * 1024 * 1024)) ]
+}
+
+@test "meta reports the exit code and signal of an ordinary run" {
+	run lim -- /bin/sh -c 'exit 3'
+	[ "$status" -eq 3 ]
+	[ "$(META .status)" = exited ]
+	[ "$(META .exit_code)" = 3 ]
+	[ "$(META .signal)" = 0 ]
+	run lim -- /bin/sh -c 'kill -SEGV $$'
+	[ "$status" -eq 139 ]
+	[ "$(META .status)" = signaled ]
+	[ "$(META .signal)" = 11 ]
+}
+
+@test "a setup failure is reported in meta with status error and 254" {
+	run lim -- /no/such/program
+	[ "$status" -eq 254 ]
+	[ "$(META .status)" = error ]
+	[[ "$(META .message)" == *"/no/such/program"* ]]
+}
