@@ -323,10 +323,14 @@ static int extract(struct import *im, struct plan_layer *l, gb_layer_read_fn rd,
 			       : -1;
 	/* The same blob listed twice is read once. */
 	for (size_t i = 0; i < im->nlayers; i++)
-		if (!im->layers[i].done && !strcmp(im->layers[i].member, l->member)) {
+		if (&im->layers[i] != l && !im->layers[i].done &&
+		    !strcmp(im->layers[i].member, l->member)) {
 			im->layers[i].res = l->res;
+			im->layers[i].res.implicit = NULL;
+			im->layers[i].res.nimplicit = 0;
 			im->layers[i].done = true;
 		}
+	l->done = true;
 	return 0;
 }
 
@@ -378,6 +382,26 @@ static int extract_rootfs(struct import *im, gb_error *err)
 	r.fd = t.fd;
 	ret = extract(im, l, gb_image_read_fd, &r, err);
 	return gb_image_dir_tar_finish(&t, ret == 0, err) < 0 ? -1 : 0;
+}
+
+/* Once every layer is in place (a tar may hold them in any order), the
+ * directories a layer only implied take their metadata from below. */
+static int fix_implicit(struct import *im, gb_error *err)
+{
+	_cleanup_free_ char **lowers = calloc(im->nlayers + 1, sizeof(char *));
+
+	if (!lowers)
+		return gb_fail(err, ENOMEM, "layers");
+	for (size_t i = 0; i < im->nlayers; i++) {
+		struct gb_layer_result *r = &im->layers[i].res;
+
+		for (size_t j = 0; j < i; j++)
+			lowers[j] = im->layers[i - 1 - j].res.diff_id;
+		if (r->nimplicit && gb_layer_fix_implicit(im->st.layers_fd, r->diff_id, lowers, i,
+							  r->implicit, r->nimplicit, err) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 static int extract_layers(struct import *im, gb_error *err)
@@ -436,7 +460,7 @@ static int extract_layers(struct import *im, gb_error *err)
 		if (!im->layers[i].done)
 			return gb_fail(err, 0, "layer %zu/%zu: %s is missing", i + 1, im->nlayers,
 				       im->layers[i].member);
-	return 0;
+	return fix_implicit(im, err);
 }
 
 static int pick_name(struct import *im, char **name, gb_error *err)
@@ -599,6 +623,8 @@ out:
 	gb_image_source_close(&im.src);
 	json_decref(im.config);
 	free(im.tag);
+	for (size_t i = 0; i < im.nlayers; i++)
+		gb_layer_result_free(&im.layers[i].res);
 	free(im.layers);
 	return r;
 }

@@ -61,6 +61,8 @@ struct layer_ctx {
 	struct archive *disk;
 	char **whiteouts; /* made in this layer, until replaced */
 	size_t nwhiteouts, capwhiteouts;
+	char **implicit;  /* directories made for entries below them */
+	size_t nimplicit, capimplicit;
 	char checked_parent[PATH_MAX]; /* last parent known to hold no symlink */
 	uint64_t size, entries;
 };
@@ -154,35 +156,6 @@ static int read_failure(struct blob_reader *b, struct tar_reader *t, struct arch
 							    : "unreadable tar stream");
 }
 
-/* Open directory `path` (clean, relative) inside rootfd without following
- * any symlink; create missing components when asked. */
-static int open_dir_in(int rootfd, const char *path, bool create, gb_error *err)
-{
-	char buf[PATH_MAX], *save = NULL, *comp;
-	_cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
-
-	if (fd < 0)
-		return gb_fail_errno(err, "dup");
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
-		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-		if (next < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, comp, GB_LAYER_DIR_MODE) < 0 && errno != EEXIST)
-				return gb_fail_errno(err, "mkdir %s", comp);
-			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (next < 0) {
-			if (errno == ELOOP || errno == ENOTDIR)
-				return gb_fail(err, ENOTDIR, "goes through a symlink or a non-directory");
-			return gb_fail_errno(err, "open %s", comp);
-		}
-		close(fd);
-		fd = next;
-	}
-	return gb_steal_fd(&fd);
-}
-
 static void split(const char *path, char *dir, size_t dirsz, const char **base)
 {
 	const char *slash = strrchr(path, '/');
@@ -203,21 +176,68 @@ static int set_opaque(int dirfd, gb_error *err)
 	return 0;
 }
 
+static int list_add(char ***list, size_t *n, size_t *cap, const char *s, size_t len,
+		    gb_error *err)
+{
+	if (*n == *cap) {
+		size_t ncap = *cap ? 2 * *cap : 16;
+		char **p = realloc(*list, ncap * sizeof(*p));
+		if (!p)
+			return gb_fail(err, ENOMEM, "extract");
+		*list = p;
+		*cap = ncap;
+	}
+	(*list)[*n] = strndup(s, len);
+	if (!(*list)[*n])
+		return gb_fail(err, ENOMEM, "extract");
+	(*n)++;
+	return 0;
+}
+
+static void list_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
 static int add_whiteout(struct layer_ctx *c, const char *path, gb_error *err)
 {
-	if (c->nwhiteouts == c->capwhiteouts) {
-		size_t cap = c->capwhiteouts ? 2 * c->capwhiteouts : 16;
-		char **n = realloc(c->whiteouts, cap * sizeof(*n));
-		if (!n)
-			return gb_fail(err, ENOMEM, "whiteouts");
-		c->whiteouts = n;
-		c->capwhiteouts = cap;
+	return list_add(&c->whiteouts, &c->nwhiteouts, &c->capwhiteouts, path, strlen(path), err);
+}
+
+/* Open directory `path` (clean, relative) inside rootfd without following
+ * any symlink; create missing components when asked, and note them in c
+ * (when given) as directories the tar only implied. */
+static int open_dir_in(struct layer_ctx *c, int rootfd, const char *path, bool create,
+		       gb_error *err)
+{
+	char buf[PATH_MAX], *save = NULL, *comp;
+	_cleanup_close_ int fd = fcntl(rootfd, F_DUPFD_CLOEXEC, 3);
+
+	if (fd < 0)
+		return gb_fail_errno(err, "dup");
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (comp = strtok_r(buf, "/", &save); comp; comp = strtok_r(NULL, "/", &save)) {
+		int next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+		if (next < 0 && errno == ENOENT && create) {
+			if (mkdirat(fd, comp, GB_LAYER_DIR_MODE) < 0 && errno != EEXIST)
+				return gb_fail_errno(err, "mkdir %s", comp);
+			if (c && list_add(&c->implicit, &c->nimplicit, &c->capimplicit, path,
+					  (comp - buf) + strlen(comp), err) < 0)
+				return -1;
+			next = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (next < 0) {
+			if (errno == ELOOP || errno == ENOTDIR)
+				return gb_fail(err, ENOTDIR, "goes through a symlink or a non-directory");
+			return gb_fail_errno(err, "open %s", comp);
+		}
+		close(fd);
+		fd = next;
 	}
-	c->whiteouts[c->nwhiteouts] = strdup(path);
-	if (!c->whiteouts[c->nwhiteouts])
-		return gb_fail(err, ENOMEM, "whiteouts");
-	c->nwhiteouts++;
-	return 0;
+	return gb_steal_fd(&fd);
 }
 
 /* An entry at or below a name whited out earlier in this same layer: the
@@ -235,7 +255,7 @@ static int replace_whiteouts(struct layer_ctx *c, const char *path, bool is_dir,
 		if (!same && !(!strncmp(path, w, wl) && path[wl] == '/'))
 			continue;
 		split(w, dir, sizeof(dir), &base);
-		dfd = open_dir_in(c->rootfd, dir, false, err);
+		dfd = open_dir_in(NULL, c->rootfd, dir, false, err);
 		if (dfd < 0)
 			return -1;
 		if (unlinkat(dfd, base, 0) < 0 && errno != ENOENT)
@@ -266,7 +286,7 @@ static int whiteout_file(struct layer_ctx *c, const char *target, gb_error *err)
 		return -1;
 	/* Below a non-directory of this layer there is nothing left to hide
 	 * (umoci writes such whiteouts when a directory became a file). */
-	dfd = open_dir_in(c->rootfd, dir, true, err);
+	dfd = open_dir_in(c, c->rootfd, dir, true, err);
 	if (dfd < 0)
 		return err->errnum == ENOTDIR ? 0 : -1;
 	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -291,7 +311,7 @@ static int whiteout_opaque(struct layer_ctx *c, const char *dir, gb_error *err)
 
 	if (c->nwhiteouts && replace_whiteouts(c, dir, true, err) < 0)
 		return -1;
-	fd = open_dir_in(c->rootfd, dir, true, err);
+	fd = open_dir_in(c, c->rootfd, dir, true, err);
 	if (fd < 0)
 		return err->errnum == ENOTDIR ? 0 : -1;
 	return set_opaque(fd, err);
@@ -310,7 +330,7 @@ static int hard_link(struct layer_ctx *c, const char *target, const char *path, 
 		return gb_fail(err, 0, "hard link to itself or to the layer root");
 	split(target, tdir, sizeof(tdir), &tbase);
 	split(path, ldir, sizeof(ldir), &lbase);
-	tfd = open_dir_in(c->rootfd, tdir, false, err);
+	tfd = open_dir_in(NULL, c->rootfd, tdir, false, err);
 	if (tfd < 0)
 		return gb_fail(err, 0, "hard link target goes through a symlink or is not in "
 				       "this layer");
@@ -320,7 +340,7 @@ static int hard_link(struct layer_ctx *c, const char *target, const char *path, 
 		return gb_fail(err, 0, "hard link to a directory or a whiteout");
 	if (c->nwhiteouts && replace_whiteouts(c, path, false, err) < 0)
 		return -1;
-	lfd = open_dir_in(c->rootfd, ldir, true, err);
+	lfd = open_dir_in(c, c->rootfd, ldir, true, err);
 	if (lfd < 0)
 		return -1;
 	if (unlinkat(lfd, lbase, 0) < 0 && errno != ENOENT)
@@ -330,8 +350,9 @@ static int hard_link(struct layer_ctx *c, const char *target, const char *path, 
 	return 0;
 }
 
-/* The parent must resolve inside the layer with no symlink on the way
- * (missing components are fine: libarchive creates them). */
+/* The parent must resolve inside the layer with no symlink on the way;
+ * missing components are made here (not by libarchive) so they are known
+ * as implied directories. */
 static int check_parent(struct layer_ctx *c, const char *path, gb_error *err)
 {
 	char parent[PATH_MAX];
@@ -352,8 +373,14 @@ static int check_parent(struct layer_ctx *c, const char *path, gb_error *err)
 		snprintf(c->checked_parent, sizeof(c->checked_parent), "%s", parent);
 		return 0;
 	}
-	if (errno == ENOENT)
+	if (errno == ENOENT) {
+		fd = open_dir_in(c, c->rootfd, parent, true, err);
+		if (fd < 0)
+			return err->errnum == ENOTDIR ? gb_fail(err, 0, "path goes through a symlink")
+						      : -1;
+		close(fd);
 		return 0;
+	}
 	if (errno == ELOOP || errno == EXDEV)
 		return gb_fail(err, 0, "path goes through a symlink");
 	if (errno == ENOTDIR)
@@ -477,6 +504,12 @@ static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_read
 		return fail_limit(c->opts, err);
 	if (c->nwhiteouts && replace_whiteouts(c, path, type == AE_IFDIR, err) < 0)
 		return -1;
+	for (size_t i = 0; type == AE_IFDIR && i < c->nimplicit; i++)
+		if (!strcmp(c->implicit[i], path)) {
+			free(c->implicit[i]);
+			c->implicit[i] = c->implicit[--c->nimplicit];
+			break;
+		}
 	if (check_parent(c, path, err) < 0 || filter_xattrs(e, err) < 0)
 		return -1;
 	if (type != AE_IFDIR && !strncmp(c->checked_parent, path, strlen(path)))
@@ -677,9 +710,7 @@ int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
 		if (fchdir(cwd) < 0 && r == 0)
 			r = gb_fail_errno(err, "chdir back");
 	}
-	for (size_t i = 0; i < c.nwhiteouts; i++)
-		free(c.whiteouts[i]);
-	free(c.whiteouts);
+	list_free(c.whiteouts, c.nwhiteouts);
 	if (r == 0) {
 		gb_sha256_final_hex(&b.sha, res->blob_digest);
 		if (t.hash)
@@ -688,6 +719,9 @@ int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
 			memcpy(res->diff_id, res->blob_digest, sizeof(res->diff_id));
 		res->size = c.size;
 		res->entries = c.entries;
+		res->implicit = gb_steal_ptr(&c.implicit);
+		res->nimplicit = c.nimplicit;
+		c.nimplicit = 0;
 		r = verify("blob digest", opts->expect_blob, res->blob_digest, err);
 		if (r == 0)
 			r = verify("diff_id", opts->expect_diff, res->diff_id, err);
@@ -703,86 +737,14 @@ int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
 			r = gb_fail_errno(err, "rename the layer into place");
 	}
 	gb_rm_rf_at(layers_dirfd, tmp, NULL);
+	list_free(c.implicit, c.nimplicit);
+	gb_layer_result_free(res);
 	return r;
 }
 
-bool gb_layer_exists(int layers_dirfd, const char *hex, uint64_t *size, uint64_t *entries)
+void gb_layer_result_free(struct gb_layer_result *res)
 {
-	char name[PATH_MAX];
-	_cleanup_free_ char *data = NULL;
-	struct stat st;
-	unsigned long long s = 0, n = 1;
-
-	if (fstatat(layers_dirfd, hex, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
-		return false;
-	snprintf(name, sizeof(name), "%s%s", hex, GB_LAYER_META_SUFFIX);
-	if (gb_read_file_at(layers_dirfd, name, 4096, &data, NULL) == 0)
-		sscanf(data, "{\"size\": %llu, \"entries\": %llu}", &s, &n);
-	if (size)
-		*size = s;
-	if (entries)
-		*entries = n;
-	return true;
-}
-
-/* Leftovers are locked while their owner works on them; a temporary one
- * also names its owner, since the lock comes just after mkdir. */
-static bool stale(int dirfd, const char *name, int *lockfd)
-{
-	int pid = 0;
-
-	*lockfd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (*lockfd < 0 || flock(*lockfd, LOCK_EX | LOCK_NB) < 0)
-		return false;
-	if (!strncmp(name, GB_LAYER_TMP_PREFIX, strlen(GB_LAYER_TMP_PREFIX)) &&
-	    sscanf(name + strlen(GB_LAYER_TMP_PREFIX), "%d", &pid) == 1 &&
-	    (kill(pid, 0) == 0 || errno != ESRCH))
-		return false;
-	return true;
-}
-
-int gb_layer_clean_stale(int layers_dirfd, gb_error *err)
-{
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	/* a fresh open: a dup would share (and move) the directory offset */
-	int fd = openat(layers_dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || !(d = fdopendir(fd))) {
-		if (fd >= 0)
-			close(fd);
-		return gb_fail_errno(err, "read the layer store");
-	}
-	while ((de = readdir(d))) {
-		_cleanup_close_ int lock = -1;
-
-		if (strncmp(de->d_name, GB_LAYER_TMP_PREFIX, strlen(GB_LAYER_TMP_PREFIX)) &&
-		    strncmp(de->d_name, GB_LAYER_RM_PREFIX, strlen(GB_LAYER_RM_PREFIX)))
-			continue;
-		if (stale(layers_dirfd, de->d_name, &lock))
-			gb_rm_rf_at(layers_dirfd, de->d_name, NULL);
-	}
-	return 0;
-}
-
-int gb_layer_remove(int layers_dirfd, const char *hex, gb_error *err)
-{
-	char gone[PATH_MAX], meta[PATH_MAX];
-	_cleanup_close_ int fd = openat(layers_dirfd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-								   O_CLOEXEC);
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : gb_fail_errno(err, "open layer %s", hex);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			return 1;
-		return gb_fail_errno(err, "lock layer %s", hex);
-	}
-	snprintf(gone, sizeof(gone), GB_LAYER_RM_PREFIX "%s-%d", hex, (int)getpid());
-	snprintf(meta, sizeof(meta), "%s%s", hex, GB_LAYER_META_SUFFIX);
-	if (renameat(layers_dirfd, hex, layers_dirfd, gone) < 0)
-		return gb_fail_errno(err, "remove layer %s", hex);
-	if (unlinkat(layers_dirfd, meta, 0) < 0 && errno != ENOENT)
-		return gb_fail_errno(err, "remove %s", meta);
-	return gb_rm_rf_at(layers_dirfd, gone, err);
+	list_free(res->implicit, res->nimplicit);
+	res->implicit = NULL;
+	res->nimplicit = 0;
 }

@@ -74,6 +74,8 @@ struct gb_layer_result {
 	uint64_t size;     /* bytes of regular files */
 	uint64_t entries;
 	bool existed;      /* an identical layer was already in the store */
+	char **implicit;   /* directories made only because entries lie below */
+	size_t nimplicit;
 };
 
 /* Extract one blob (plain or gzip/bzip2/xz/zstd tar) into layers_dirfd,
@@ -82,6 +84,15 @@ struct gb_layer_result {
 int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
 		     const struct gb_layer_opts *opts, struct gb_layer_result *res,
 		     gb_error *err);
+
+void gb_layer_result_free(struct gb_layer_result *res);
+
+/* Give the directories a layer tar only implied (no entry of their own)
+ * the owner, mode and times they have in the image's lower layers (given
+ * top first), as umoci and containerd do: a tar that lists data/x/file but
+ * not data/x must not reset data/x to root 0755. */
+int gb_layer_fix_implicit(int layers_dirfd, const char *hex, char *const *lowers,
+			  size_t nlowers, char *const *dirs, size_t ndirs, gb_error *err);
 
 /* Is layers/<hex> present? Reads its size and entry count when it is. */
 bool gb_layer_exists(int layers_dirfd, const char *hex, uint64_t *size, uint64_t *entries);

@@ -179,8 +179,10 @@ int gb_image_source_open(struct gb_image_source *src, const char *path, gb_error
 	}
 	if (!S_ISREG(st.st_mode))
 		return gb_fail(err, 0, "%s: not a file or a directory", path);
-	if (scan_tar(src, err) < 0)
+	if (scan_tar(src, err) < 0) {
+		gb_image_source_close(src);
 		return gb_context(err, "%s", path);
+	}
 	return 0;
 }
 

@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	struct gb_config cfg;
 	gb_error err = { 0 };
 
+	gb_proc_title_init(argc, argv);
 	if (argc < 2)
 		return gb_cli_usage("missing command");
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

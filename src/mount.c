@@ -292,12 +292,14 @@ static int mount_proc(int rootfd, gb_error *err)
 	return 0;
 }
 
-static int mount_dev(int rootfd, gb_error *err)
+static int mount_dev(int rootfd, uid_t root_uid, gb_error *err)
 {
 	_cleanup_close_ int dev = -1;
-	char path[64];
+	char path[64], opts[128];
 
-	if (mount_new_in(rootfd, "dev", "tmpfs", GB_DEV_TMPFS_OPTS,
+	/* owned by root inside, not by an unmapped host root (nobody) */
+	snprintf(opts, sizeof(opts), GB_DEV_TMPFS_OPTS ",uid=%u,gid=%u", root_uid, root_uid);
+	if (mount_new_in(rootfd, "dev", "tmpfs", opts,
 			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
 		return -1;
 	for (size_t i = 0; i < GB_ARRAY_SIZE(dev_nodes); i++) {
@@ -354,7 +356,7 @@ int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *e
 	rootfd = open(GB_ROOT_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (rootfd < 0)
 		return gb_fail_errno(err, "open the new root");
-	if (mount_proc(rootfd, err) < 0 || mount_dev(rootfd, err) < 0)
+	if (mount_proc(rootfd, err) < 0 || mount_dev(rootfd, p->root_uid, err) < 0)
 		return -1;
 	if (bind_into(rootfd, "tmp", "tmp", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
 		return -1;

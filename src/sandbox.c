@@ -52,6 +52,8 @@
 #include "userns.h"
 #include "util.h"
 
+/* What the sandbox sees as pid 1 (comm and cmdline). */
+#define GB_INIT_TITLE "gradebox-init"
 #define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 int gb_msg_send(int sock, int type, int value, const char *text, int fd)
@@ -169,6 +171,8 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	}
 	if (cmd == 0)
 		gb_init_exec_command(s, sock);
+	/* Only now: the command's argv lives in the memory this overwrites. */
+	gb_proc_title_set(GB_INIT_TITLE);
 	gb_msg_send(sock, GB_MSG_READY, cmd, NULL, scratch);
 	_exit(gb_init_reap(cmd, sock));
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -284,4 +285,25 @@ int gb_cloexec_from(int from)
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	return 0;
+}
+
+static char *title_start;
+static size_t title_len;
+
+void gb_proc_title_init(int argc, char **argv)
+{
+	if (argc < 1)
+		return;
+	title_start = argv[0];
+	/* argv strings are contiguous: from argv[0] to the end of the last one */
+	title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) - argv[0]);
+}
+
+void gb_proc_title_set(const char *title)
+{
+	if (!title_start || title_len == 0)
+		return;
+	memset(title_start, 0, title_len);
+	strncpy(title_start, title, title_len);
+	prctl(PR_SET_NAME, title, 0, 0, 0);
 }

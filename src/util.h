@@ -73,6 +73,11 @@ int gb_parse_u64(const char *s, uint64_t *out);
 /* Monotonic clock in nanoseconds. */
 uint64_t gb_now_ns(void);
 
+/* Remember argv's memory so a child can overwrite its command line: the
+ * sandbox's init must not show the host's paths in /proc/1/cmdline. */
+void gb_proc_title_init(int argc, char **argv);
+void gb_proc_title_set(const char *title);
+
 /* Mark every fd >= from close-on-exec (close_range, with a /proc fallback). */
 int gb_cloexec_from(int from);
 

@@ -30,9 +30,12 @@ load helpers
 	[[ "$output" == *invisible* ]]
 }
 
-@test "the command runs as pid 2 under a private init" {
-	run gbrun -- /bin/sh -c 'echo $$; cat /proc/1/comm'
+@test "the command runs as pid 2 under a private init that shows no host paths" {
+	run gbrun -- /bin/sh -c 'echo $$; cat /proc/1/comm; tr "\0" " " < /proc/1/cmdline; echo'
 	[ "${lines[0]}" = "2" ]
+	[ "${lines[1]}" = "gradebox-init" ]
+	[[ "${lines[2]}" != *"$ROOTFS"* ]]
+	[[ "${lines[2]}" == gradebox-init* ]]
 }
 
 @test "only lo exists, and it is up" {
