@@ -47,7 +47,15 @@ struct gb_result {
 	bool output_truncated;
 	bool disk_full;
 	char message[GB_ERROR_MAX];
+	bool done;              /* set when the box is finished and cleaned up */
 };
+
+#define GB_JOB_MAX_BOXES 64
+#define GB_JOB_MAX_WATCHES 8
+
+struct gb_box;
+struct gb_job;
+typedef void (*gb_job_watch_fn)(struct gb_job *job, int fd, void *arg);
 
 struct gb_job {
 	const struct gb_config *cfg;
@@ -55,7 +63,15 @@ struct gb_job {
 	struct gb_cgroup cg;
 	char name[64];          /* job-<pid>-<start> */
 	char dir[PATH_MAX];     /* run_dir/<name> */
-	unsigned nboxes;
+	unsigned nboxes;        /* boxes ever started (names box-N) */
+	struct gb_box *boxes[GB_JOB_MAX_BOXES]; /* running ones */
+	int sigfd;
+	int interrupted;        /* signal that stopped the job, 0 if none */
+	struct {
+		int fd;
+		gb_job_watch_fn fn;
+		void *arg;
+	} watches[GB_JOB_MAX_WATCHES];
 };
 
 /* Where the sandbox's stdout/stderr go: straight through (fd given to the
@@ -67,11 +83,21 @@ struct gb_box_io {
 };
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
-/* Run one sandbox to its end under `lim` and fill `res`. Setup failures
- * are results too (status error, exit 254), with the message. */
+/* Start a sandbox under `lim`; `res` is filled (res->done set) when it has
+ * ended and is cleaned up. Setup failures are results too (status error,
+ * exit 254, the message). spec, lim and io must live until then. */
+void gb_job_start_box(struct gb_job *job, struct gb_sandbox_spec *spec,
+		      const struct gb_limits *lim, const struct gb_box_io *io,
+		      struct gb_result *res);
+/* Serve every box and watch until res->done. */
+void gb_job_wait(struct gb_job *job, const struct gb_result *res);
+/* Start, then wait: one sandbox to its end. */
 void gb_job_run_box(struct gb_job *job, struct gb_sandbox_spec *spec,
 		    const struct gb_limits *lim, const struct gb_box_io *io,
 		    struct gb_result *res);
+/* Call fn whenever fd is readable while the job's loop runs. */
+int gb_job_watch(struct gb_job *job, int fd, gb_job_watch_fn fn, void *arg, gb_error *err);
+void gb_job_unwatch(struct gb_job *job, int fd);
 int gb_job_close(struct gb_job *job, gb_error *err);
 
 /* For `gradebox gc`: is the supervisor that named a job still running? */

@@ -15,6 +15,7 @@ only a command that fails to run makes the exit status non-zero.
 
 usage: bench.py --gradebox BIN --rootfs DIR --out FILE
                 [--bundle DIR --runc-root DIR] [--runs N] [--warmup N]
+                [--gap-ms MS] [--tmpdir DIR]
 """
 import argparse
 import json
@@ -124,11 +125,28 @@ def summary(wall, cpu):
     }
 
 
-def host_info():
+def fs_type(path):
+    """The file system type of the mount holding path, from mountinfo."""
+    best, fstype = "", None
+    try:
+        real = os.path.realpath(path)
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                left, right = line.split(" - ", 1)
+                mnt = left.split()[4]
+                if (real == mnt or real.startswith(mnt.rstrip("/") + "/")) \
+                        and len(mnt) >= len(best):
+                    best, fstype = mnt, right.split()[0]
+    except OSError:
+        pass
+    return fstype
+
+
+def host_info(tmpdir):
     cg = "v2" if os.path.exists("/sys/fs/cgroup/cgroup.controllers") else (
         "hybrid" if os.path.isdir("/sys/fs/cgroup/unified") else "v1")
     return {"kernel": platform.release(), "cpus": os.cpu_count(),
-            "cgroup": cg}
+            "cgroup": cg, "run_dir_fs": fs_type(tmpdir) if tmpdir else None}
 
 
 def main():
@@ -138,9 +156,12 @@ def main():
     ap.add_argument("--bundle")
     ap.add_argument("--runc-root")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--tmpdir", help="the run/state directory, to report its fs")
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--gap-ms", type=float, default=0.0,
+                    help="idle time before each run, not timed")
     a = ap.parse_args()
     if a.runs < 1 or a.warmup < 0:
         sys.exit("bench.py: --runs must be >= 1 and --warmup >= 0")
@@ -164,6 +185,8 @@ def main():
     for rnd in range(a.warmup + a.runs):
         rng.shuffle(order)
         for name in order:
+            if a.gap_ms > 0:
+                time.sleep(a.gap_ms / 1e3)
             counter += 1
             w, c, code = run_once(expand(cases[name], counter), devnull)
             if code != 0:
@@ -190,12 +213,13 @@ def main():
 
     report = {
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "host": host_info(),
+        "host": host_info(a.tmpdir),
         "rootfs": a.rootfs,
         "command": CMD,
         "runs": a.runs,
         "warmup": a.warmup,
         "interleaved": True,
+        "gap_ms": a.gap_ms,
         "elapsed_s": round(elapsed, 1),
         "versions": {
             "bwrap": version(["bwrap", "--version"]) if "bwrap" in cases else None,
@@ -213,10 +237,11 @@ def main():
     os.replace(a.out + ".tmp", a.out)
 
     h = report["host"]
+    gap = ", %g ms idle before each" % a.gap_ms if a.gap_ms > 0 else ""
     print("cold start of %s: %d interleaved runs per case after %d warm-up "
-          "rounds (%.0f s)" % (" ".join(CMD), a.runs, a.warmup, elapsed))
-    print("host: Linux %s, %d CPUs, cgroup %s; rootfs %s"
-          % (h["kernel"], h["cpus"], h["cgroup"], a.rootfs))
+          "rounds%s (%.0f s)" % (" ".join(CMD), a.runs, a.warmup, gap, elapsed))
+    print("host: Linux %s, %d CPUs, cgroup %s, run dir on %s; rootfs %s"
+          % (h["kernel"], h["cpus"], h["cgroup"], h["run_dir_fs"], a.rootfs))
     print()
     print("%-16s %9s %9s %9s %9s %9s" % ("case", "median", "p10", "p90",
                                           "mean", "cpu med"))

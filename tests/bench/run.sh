@@ -5,19 +5,25 @@
 # usage: tests/bench/run.sh            (as root; `make bench` runs it)
 #   BENCH_RUNS    timed runs per case (default 200)
 #   BENCH_WARMUP  warm-up rounds, not timed (default 10)
+#   BENCH_GAP_MS  idle time before each run (default 0: back to back)
 #   BENCH_ROOTFS  rootfs to run /bin/true in (default: the busybox test
 #                 rootfs tests/.work/rootfs, built when missing)
+#   BENCH_OUT     the JSON results (default tests/.work/bench/results.json)
 #   GRADEBOX      the binary (default: ./gradebox of this tree)
-# Prints a table; writes tests/.work/bench/results.json. Exits 0 whether or
+#   BENCH_TMPDIR  where the run/state dirs and the runc bundle go (default:
+#                 /run or /dev/shm when tmpfs, as /run is on a normal host;
+#                 else $TMPDIR or /tmp)
+# Prints a table and writes the figures as JSON. Exits 0 whether or
 # not the targets are met; non-zero only when a case failed to run or
 # something was left behind.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=$top/tests/.work
-out=$work/bench/results.json
+out=${BENCH_OUT:-$work/bench/results.json}
 gradebox=${GRADEBOX:-$top/gradebox}
 runs=${BENCH_RUNS:-200}
 warmup=${BENCH_WARMUP:-10}
+gap=${BENCH_GAP_MS:-0}
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -33,7 +39,16 @@ fi
 [ -x "$rootfs/bin/true" ] || die "$rootfs/bin/true missing: not a usable rootfs"
 rootfs=$(cd "$rootfs" && pwd)
 
-tmp=$(mktemp -d /tmp/gradebox-bench.XXXXXX)
+# The run directory holds each sandbox's box directory: keep it on tmpfs as
+# the default /run/gradebox is, or a disk journal gets timed too.
+tmpbase=${BENCH_TMPDIR:-}
+if [ -z "$tmpbase" ]; then
+	for d in /run /dev/shm "${TMPDIR:-/tmp}"; do
+		tmpbase=$d
+		[ "$(stat -f -c %T "$d" 2>/dev/null)" = tmpfs ] && break
+	done
+fi
+tmp=$(mktemp -d "$tmpbase/gradebox-bench.XXXXXX")
 runc_root=$tmp/runc
 
 # Nothing outlives the bench: runc containers, then the temp tree.
@@ -73,7 +88,8 @@ fi
 
 status=0
 python3 "$top/tests/bench/bench.py" --gradebox "$gradebox" --rootfs "$rootfs" \
-	--out "$out" --runs "$runs" --warmup "$warmup" "${bundle_args[@]}" || status=$?
+	--out "$out" --runs "$runs" --warmup "$warmup" "${bundle_args[@]}" \
+	--gap-ms "$gap" --tmpdir "$tmp" || status=$?
 
 # What a run may leave behind: mounts, cgroups, run dirs, runc containers.
 left=$(

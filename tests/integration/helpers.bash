@@ -23,12 +23,32 @@ gb_setup() {
 	[ -d "$ROOTFS" ] || skip "no test rootfs at $ROOTFS (tests/run-tests builds it)"
 }
 
-# Everything a test may leave behind, as text; empty when clean.
+# Is PID a process of this test (it carries this test's GRADEBOX_RUN_DIR)?
+gb_ours() {
+	tr '\0' '\n' </proc/"$1"/environ 2>/dev/null | grep -qx "GRADEBOX_RUN_DIR=$GRADEBOX_RUN_DIR"
+}
+
+# Everything a test may leave behind, as text; empty when clean. Other
+# gradebox users on the machine (a benchmark, say) are not this test's.
 gb_leftovers() {
 	grep -E "$BATS_TEST_TMPDIR|gradebox" /proc/self/mountinfo | sed 's/^/mount: /'
-	pgrep -a -f "$GRADEBOX (run|grade|serve)" | grep -v pgrep | sed 's/^/process: /'
-	find /sys/fs/cgroup -maxdepth 8 -type d -name 'job-*' -path '*gradebox*' 2>/dev/null |
-		sed 's/^/cgroup: /'
+	local pid
+	for pid in $(pgrep -f "$GRADEBOX (run|grade|serve)"); do
+		gb_ours "$pid" && echo "process: $pid $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)"
+	done
+	local cg name owner start now
+	while read -r cg; do
+		name=${cg##*/}
+		owner=${name#job-}
+		start=${owner#*-}
+		owner=${owner%%-*}
+		now=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/"$owner"/stat 2>/dev/null)
+		# a live owner that is not this test's is someone else's job
+		if [ "$now" = "$start" ] && ! gb_ours "$owner"; then
+			continue
+		fi
+		echo "cgroup: $cg"
+	done < <(find /sys/fs/cgroup -maxdepth 8 -type d -name 'job-*' -path '*gradebox*' 2>/dev/null)
 	if [ -d "$GRADEBOX_RUN_DIR" ]; then
 		find "$GRADEBOX_RUN_DIR" -mindepth 1 -maxdepth 1 | sed 's/^/run dir: /'
 	fi

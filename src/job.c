@@ -1,0 +1,319 @@
+/* job: the supervisor's side of one job; the process tree of a sandbox is
+ * told at the top of sandbox.c, the life of one sandbox in box.c.
+ *
+ * A job is one run directory and one cgroup, holding any number of boxes
+ * (the grading sandbox, the student sandboxes it asks for). One
+ * single-threaded poll() loop serves them all: each box's pidfd, socket,
+ * pipes and timer, the job's signalfd (SIGINT/SIGTERM/SIGHUP to gradebox
+ * kill every box and clean up) and any fd the caller watches (the
+ * run_student socket). */
+#include "box.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+
+#include "codes.h"
+#include "util.h"
+
+
+static const int supervisor_signals[] = { SIGINT, SIGTERM, SIGHUP };
+
+const char *gb_status_name(enum gb_status s)
+{
+	static const char *const names[] = {
+		[GB_STATUS_EXITED] = "exited", [GB_STATUS_SIGNALED] = "signaled",
+		[GB_STATUS_TIMEOUT] = "timeout", [GB_STATUS_MEMORY] = "memory",
+		[GB_STATUS_DISK] = "disk",	 [GB_STATUS_ERROR] = "error",
+	};
+	return names[s];
+}
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot, which
+ * tells a live supervisor from a later process that reused its pid. */
+static int proc_start_time(pid_t pid, unsigned long long *start)
+{
+	char path[64], *p;
+	_cleanup_free_ char *stat = NULL;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (gb_read_file(path, 4096, &stat, NULL, NULL) < 0)
+		return -1;
+	p = strrchr(stat, ')');
+	if (!p)
+		return -1;
+	for (int field = 2; field < 22; field++) {
+		p = strchr(p + 1, ' ');
+		if (!p)
+			return -1;
+	}
+	*start = strtoull(p + 1, NULL, 10);
+	return 0;
+}
+
+bool gb_job_owner_alive(const char *job_name)
+{
+	int pid;
+	unsigned long long start, now;
+
+	if (sscanf(job_name, "job-%d-%llu", &pid, &start) != 2)
+		return true; /* not ours: never touch it */
+	if (proc_start_time(pid, &now) < 0)
+		return false;
+	return now == start;
+}
+
+int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
+{
+	unsigned long long start = 0;
+
+	sigset_t set;
+
+	memset(job, 0, sizeof(*job));
+	job->cfg = cfg;
+	job->cg.v2_fd = -1;
+	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++)
+		job->watches[i].fd = -1;
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	for (size_t i = 0; i < GB_ARRAY_SIZE(supervisor_signals); i++)
+		sigaddset(&set, supervisor_signals[i]);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	job->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (job->sigfd < 0)
+		return gb_fail_errno(err, "signalfd");
+	if (gb_cg_detect(cfg, &job->cg_host, err) < 0)
+		return -1;
+	proc_start_time(getpid(), &start);
+	snprintf(job->name, sizeof(job->name), "job-%d-%llu", getpid(), start);
+	if (gb_mkdir_p(cfg->run_dir, 0700, err) < 0)
+		return gb_context(err, "run directory (run_dir)");
+	snprintf(job->dir, sizeof(job->dir), "%s/%s", cfg->run_dir, job->name);
+	if (mkdir(job->dir, 0700) < 0) {
+		gb_closep(&job->sigfd);
+		return gb_fail_errno(err, "mkdir %s", job->dir);
+	}
+	if (gb_cg_create(&job->cg_host, NULL, job->name, NULL, &job->cg, err) < 0) {
+		rmdir(job->dir);
+		gb_closep(&job->sigfd);
+		return gb_context(err, "job cgroup");
+	}
+	return 0;
+}
+
+int gb_job_close(struct gb_job *job, gb_error *err)
+{
+	int r = 0;
+
+	/* Normally every box has finished; kill and reap any that has not. */
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		if (job->boxes[i]) {
+			const struct gb_result *res = job->boxes[i]->res;
+			gb_box_kill(job->boxes[i]);
+			gb_job_wait(job, res);
+		}
+	}
+	gb_closep(&job->sigfd);
+	job->sigfd = -1;
+	if (gb_cg_destroy(&job->cg, err) < 0)
+		r = -1;
+	if (job->dir[0] && gb_rm_rf(job->dir, r ? NULL : err) < 0)
+		r = -1;
+	job->dir[0] = '\0';
+	return r;
+}
+
+int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = opendir(cfg->run_dir);
+	struct gb_cg_host host;
+	struct dirent *de;
+	int n;
+
+	*removed = 0;
+	if (d) {
+		while ((de = readdir(d))) {
+			if (strncmp(de->d_name, "job-", 4) || gb_job_owner_alive(de->d_name))
+				continue;
+			if (gb_rm_rf_at(dirfd(d), de->d_name, err) < 0)
+				return gb_context(err, "%s", cfg->run_dir);
+			(*removed)++;
+		}
+	}
+	if (gb_cg_detect(cfg, &host, err) < 0)
+		return -1;
+	n = gb_cg_gc(&host, gb_job_owner_alive, err);
+	if (n < 0)
+		return -1;
+	*removed += (unsigned)n;
+	return 0;
+}
+
+
+void gb_job_start_box(struct gb_job *job, struct gb_sandbox_spec *spec,
+		      const struct gb_limits *lim, const struct gb_box_io *io,
+		      struct gb_result *res)
+{
+	struct gb_box *b;
+	size_t slot;
+
+	for (slot = 0; slot < GB_JOB_MAX_BOXES && job->boxes[slot]; slot++)
+		;
+	if (slot == GB_JOB_MAX_BOXES) {
+		memset(res, 0, sizeof(*res));
+		res->status = GB_STATUS_ERROR;
+		res->exit_code = GB_EXIT_FAILURE;
+		snprintf(res->message, sizeof(res->message),
+			 "too many sandboxes at once in one job (at most %d)", GB_JOB_MAX_BOXES);
+		res->done = true;
+		return;
+	}
+	if (gb_box_start(job, spec, lim, io, res, &b) < 0 && !b)
+		return;
+	job->boxes[slot] = b;
+	if (job->interrupted)
+		gb_box_kill(b);
+}
+
+int gb_job_watch(struct gb_job *job, int fd, gb_job_watch_fn fn, void *arg, gb_error *err)
+{
+	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++) {
+		if (job->watches[i].fd < 0) {
+			job->watches[i].fd = fd;
+			job->watches[i].fn = fn;
+			job->watches[i].arg = arg;
+			return 0;
+		}
+	}
+	return gb_fail(err, 0, "too many watched descriptors in one job");
+}
+
+void gb_job_unwatch(struct gb_job *job, int fd)
+{
+	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++)
+		if (job->watches[i].fd == fd)
+			job->watches[i].fd = -1;
+}
+
+static void on_signal(struct gb_job *job)
+{
+	struct signalfd_siginfo si;
+
+	if (GB_RETRY(read(job->sigfd, &si, sizeof(si))) != sizeof(si))
+		return;
+	job->interrupted = (int)si.ssi_signo;
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		struct gb_box *b = job->boxes[i];
+		if (!b)
+			continue;
+		b->res->status = GB_STATUS_SIGNALED;
+		b->res->signal = job->interrupted;
+		snprintf(b->res->message, sizeof(b->res->message),
+			 "gradebox was interrupted by %s; the sandbox was killed",
+			 strsignal(job->interrupted));
+		gb_box_kill(b);
+	}
+}
+
+/* What one pollfd entry belongs to. */
+enum slot_kind { SLOT_SIGNAL, SLOT_WATCH, SLOT_PID, SLOT_SOCK, SLOT_TIMER, SLOT_OUT, SLOT_ERR };
+struct slot {
+	enum slot_kind kind;
+	size_t index;
+};
+
+#define GB_POLL_MAX (1 + GB_JOB_MAX_WATCHES + 5 * GB_JOB_MAX_BOXES)
+
+static void add(struct pollfd *p, struct slot *s, int *n, int fd, enum slot_kind kind, size_t i)
+{
+	p[*n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	s[*n] = (struct slot){ .kind = kind, .index = i };
+	(*n)++;
+}
+
+/* One round: poll everything once and dispatch; finished boxes are closed. */
+static void step(struct gb_job *job)
+{
+	struct pollfd p[GB_POLL_MAX];
+	struct slot s[GB_POLL_MAX];
+	int n = 0;
+
+	add(p, s, &n, job->sigfd, SLOT_SIGNAL, 0);
+	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++)
+		if (job->watches[i].fd >= 0)
+			add(p, s, &n, job->watches[i].fd, SLOT_WATCH, i);
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		struct gb_box *b = job->boxes[i];
+		if (!b)
+			continue;
+		if (!b->init_done)
+			add(p, s, &n, b->sb.pidfd, SLOT_PID, i);
+		if (b->sb.sock >= 0)
+			add(p, s, &n, b->sb.sock, SLOT_SOCK, i);
+		if (b->timerfd >= 0)
+			add(p, s, &n, b->timerfd, SLOT_TIMER, i);
+		if (b->out.rfd >= 0 && !b->out.eof)
+			add(p, s, &n, b->out.rfd, SLOT_OUT, i);
+		if (b->errout.rfd >= 0 && !b->errout.eof)
+			add(p, s, &n, b->errout.rfd, SLOT_ERR, i);
+	}
+	if (GB_RETRY(poll(p, (nfds_t)n, -1)) < 0)
+		return;
+	for (int k = 0; k < n; k++) {
+		struct gb_box *b = s[k].kind >= SLOT_PID ? job->boxes[s[k].index] : NULL;
+		gb_error e = { 0 };
+
+		if (!p[k].revents)
+			continue;
+		switch (s[k].kind) {
+		case SLOT_SIGNAL: on_signal(job); break;
+		case SLOT_WATCH:
+			if (job->watches[s[k].index].fd == p[k].fd)
+				job->watches[s[k].index].fn(job, p[k].fd, job->watches[s[k].index].arg);
+			break;
+		case SLOT_PID: gb_box_on_exit(b); break;
+		case SLOT_SOCK: gb_box_on_message(b); break;
+		case SLOT_TIMER: gb_box_on_tick(b); break;
+		case SLOT_OUT: if (gb_output_pump(&b->out, &e) < 0) b->out.eof = true; break;
+		case SLOT_ERR: if (gb_output_pump(&b->errout, &e) < 0) b->errout.eof = true; break;
+		}
+	}
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		if (job->boxes[i] && gb_box_finished(job->boxes[i])) {
+			struct gb_box *b = job->boxes[i];
+			job->boxes[i] = NULL;
+			gb_box_finish(b);
+		}
+	}
+}
+
+void gb_job_wait(struct gb_job *job, const struct gb_result *res)
+{
+	/* A finished box is closed at the end of the step that saw it finish. */
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		if (job->boxes[i] && gb_box_finished(job->boxes[i])) {
+			struct gb_box *b = job->boxes[i];
+			job->boxes[i] = NULL;
+			gb_box_finish(b);
+		}
+	}
+	while (!res->done)
+		step(job);
+}
+
+void gb_job_run_box(struct gb_job *job, struct gb_sandbox_spec *spec,
+		    const struct gb_limits *lim, const struct gb_box_io *io,
+		    struct gb_result *res)
+{
+	gb_job_start_box(job, spec, lim, io, res);
+	gb_job_wait(job, res);
+}
