@@ -3,7 +3,7 @@
  * A box's life: cgroup (with memory/pids limits) -> optional output pipes ->
  * spawn (clone3 into the cgroup) -> hybrid v1 attach -> GO -> events, fed by
  * the job's loop (job.c) -> verdict -> cgroup killed and removed, box
- * directory removed. Events: init's pidfd (the sandbox ended), init's
+ * (nothing else to remove: the box's files lived in its own mount namespace). Events: init's pidfd (the sandbox ended), init's
  * socket (setup error, READY, the command's wait status), the output
  * pipes, and a timerfd that samples CPU time and disk use and enforces the
  * wall clock. */
@@ -194,9 +194,6 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	char name[32];
 
 	snprintf(name, sizeof(name), "box-%u", job->nboxes++);
-	snprintf(b->dir, sizeof(b->dir), "%s/%s", job->dir, name);
-	if (mkdir(b->dir, 0700) < 0)
-		return gb_fail_errno(err, "mkdir %s", b->dir);
 	if (gb_cg_create(&job->cg_host, &job->cg, name, &cgl, &b->cg, err) < 0)
 		return gb_context(err, "sandbox cgroup");
 
@@ -214,7 +211,7 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 		spec->stdio[1] = b->out.wfd;
 		spec->stdio[2] = b->errout.wfd;
 	}
-	spec->mount.job_dir = b->dir;
+	spec->mount.job_dir = job->cfg->run_dir;
 	spec->mount.disk_bytes = b->lim->disk_bytes;
 	spec->fsize_bytes = b->lim->fsize_bytes;
 	spec->nofile = b->lim->nofile;
@@ -295,14 +292,14 @@ void gb_box_finish(struct gb_box *b)
 	gb_error err = { 0 };
 
 	verdict(b);
-	/* Leave nothing: the sandbox is dead; its mounts died with its mount
-	 * namespace; remove the cgroup and the (empty) box directory. */
+	/* Leave nothing: the sandbox is dead and its mounts died with its mount
+	 * namespace; remove the cgroup. */
 	gb_output_close(&b->out);
 	gb_output_close(&b->errout);
 	gb_sandbox_close(&b->sb);
 	gb_closep(&b->scratch_fd);
 	gb_closep(&b->timerfd);
-	if (gb_cg_destroy(&b->cg, &err) < 0 || (b->dir[0] && gb_rm_rf(b->dir, &err) < 0)) {
+	if (gb_cg_destroy(&b->cg, &err) < 0) {
 		if (res->status != GB_STATUS_ERROR) {
 			res->status = GB_STATUS_ERROR;
 			res->exit_code = GB_EXIT_FAILURE;

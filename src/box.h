@@ -14,7 +14,6 @@ struct gb_box {
 	uint64_t started_ns;
 	bool init_done, have_status, killed;
 	int wait_status;
-	char dir[PATH_MAX];
 };
 
 /* Start a box. On a setup failure the result says so; the box still has

@@ -1,7 +1,7 @@
 /* job: the supervisor's side of one job; the process tree of a sandbox is
  * told at the top of sandbox.c, the life of one sandbox in box.c.
  *
- * A job is one run directory and one cgroup, holding any number of boxes
+ * A job is one cgroup, holding any number of boxes
  * (the grading sandbox, the student sandboxes it asks for). One
  * single-threaded poll() loop serves them all: each box's pidfd, socket,
  * pipes and timer, the job's signalfd (SIGINT/SIGTERM/SIGHUP to gradebox
@@ -95,15 +95,13 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 		return -1;
 	proc_start_time(getpid(), &start);
 	snprintf(job->name, sizeof(job->name), "job-%d-%llu", getpid(), start);
-	if (gb_mkdir_p(cfg->run_dir, 0700, err) < 0)
-		return gb_context(err, "run directory (run_dir)");
-	snprintf(job->dir, sizeof(job->dir), "%s/%s", cfg->run_dir, job->name);
-	if (mkdir(job->dir, 0700) < 0) {
+	/* Only a mount point: each box mounts its tmpfs over it in its own
+	 * mount namespace, so a job creates no directory at all. */
+	if (gb_mkdir_p(cfg->run_dir, 0700, err) < 0) {
 		gb_closep(&job->sigfd);
-		return gb_fail_errno(err, "mkdir %s", job->dir);
+		return gb_context(err, "run directory (run_dir)");
 	}
 	if (gb_cg_create(&job->cg_host, NULL, job->name, NULL, &job->cg, err) < 0) {
-		rmdir(job->dir);
 		gb_closep(&job->sigfd);
 		return gb_context(err, "job cgroup");
 	}
@@ -126,35 +124,23 @@ int gb_job_close(struct gb_job *job, gb_error *err)
 	job->sigfd = -1;
 	if (gb_cg_destroy(&job->cg, err) < 0)
 		r = -1;
-	if (job->dir[0] && gb_rm_rf(job->dir, r ? NULL : err) < 0)
-		r = -1;
-	job->dir[0] = '\0';
 	return r;
 }
 
 int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err)
 {
-	_cleanup_closedir_ DIR *d = opendir(cfg->run_dir);
 	struct gb_cg_host host;
-	struct dirent *de;
 	int n;
 
+	/* A dead job leaves only its cgroups: its mounts died with its mount
+	 * namespaces and it made no directory. */
 	*removed = 0;
-	if (d) {
-		while ((de = readdir(d))) {
-			if (strncmp(de->d_name, "job-", 4) || gb_job_owner_alive(de->d_name))
-				continue;
-			if (gb_rm_rf_at(dirfd(d), de->d_name, err) < 0)
-				return gb_context(err, "%s", cfg->run_dir);
-			(*removed)++;
-		}
-	}
 	if (gb_cg_detect(cfg, &host, err) < 0)
 		return -1;
 	n = gb_cg_gc(&host, gb_job_owner_alive, err);
 	if (n < 0)
 		return -1;
-	*removed += (unsigned)n;
+	*removed = (unsigned)n;
 	return 0;
 }
 

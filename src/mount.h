@@ -23,7 +23,9 @@ struct gb_bind {
 };
 
 struct gb_mount_plan {
-	const char *job_dir;   /* host directory the job tmpfs is mounted on */
+	const char *job_dir;   /* existing host directory to mount the job tmpfs
+				* on; in the sandbox's own mount namespace, so
+				* boxes sharing it never see each other */
 	uint64_t disk_bytes;   /* size of the job tmpfs; 0 = tmpfs default */
 	char *const *lowers;   /* read-only layers, lowest first */
 	size_t nlowers;

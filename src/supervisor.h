@@ -62,7 +62,6 @@ struct gb_job {
 	struct gb_cg_host cg_host;
 	struct gb_cgroup cg;
 	char name[64];          /* job-<pid>-<start> */
-	char dir[PATH_MAX];     /* run_dir/<name> */
 	unsigned nboxes;        /* boxes ever started (names box-N) */
 	struct gb_box *boxes[GB_JOB_MAX_BOXES]; /* running ones */
 	int sigfd;
