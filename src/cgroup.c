@@ -683,6 +683,11 @@ int gb_cg_kill(const struct gb_cgroup *cg, gb_error *err)
 {
 	if (!cg->v2_path[0])
 		return 0;
+	/* Every process of a sandbox is in its v2 cgroup (born there or
+	 * attached with v2_too): an unpopulated one has nothing to kill, here
+	 * or in the v1 hierarchies. The common case at the end of a run. */
+	if (!gb_cg_populated(cg) && exists(cg->v2_path))
+		return 0;
 	if (write_at(cg->v2_path, "cgroup.kill", "1", err) < 0) {
 		if (err->errnum != ENOENT)
 			return gb_context(err, "kill the processes of cgroup %s", cg->v2_path);
@@ -718,7 +723,12 @@ static int rmdir_tree(const char *path, gb_error *err)
 {
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	int fd = GB_RETRY(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+	int fd;
+
+	/* A leaf (every sandbox cgroup) goes at once, without a listing. */
+	if (rmdir(path) == 0 || errno == ENOENT)
+		return 0;
+	fd = GB_RETRY(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", path);

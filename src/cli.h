@@ -9,7 +9,9 @@
 #include "codes.h"
 
 int gb_cmd_run(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-image, which calls gb_cmd_image_main */
 int gb_cmd_image(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
 

@@ -174,7 +174,7 @@ static int cmd_rm(int argc, char **argv, struct gb_config *cfg)
 	return rc;
 }
 
-int gb_cmd_image(int argc, char **argv, struct gb_config *cfg)
+int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg)
 {
 	static const struct {
 		const char *name;

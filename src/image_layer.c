@@ -1,12 +1,7 @@
-/* image_layer: see image_layer.h.
- *
- * The blob goes through two libarchive readers chained by callbacks, so
- * every byte is read once and hashed as it passes:
- *   source --blob_read--> [raw format + decompression] --tar_read--> [tar]
- * blob_read hashes the blob as stored (its digest), tar_read hashes the
- * uncompressed tar (the diff_id). Entries are checked here, then written by
- * archive_write_disk with its secure flags, relative to the layer's
- * temporary directory, which is the cwd while extracting. */
+/* image_layer: see image_layer.h. Entries come from image_stream.c; each
+ * is checked here, then written by archive_write_disk with its secure
+ * flags, from inside the layer's temporary directory (the cwd while
+ * extracting), or made by hand (whiteouts, hard links). */
 #include "image_layer.h"
 
 #include <archive.h>
@@ -14,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -24,9 +18,9 @@
 #include <sys/xattr.h>
 #include <time.h>
 
+#include "image_stream.h"
 #include "util.h"
 
-#define GB_LAYER_BUF_SIZE (1u << 20)
 /* What one entry costs beyond its data, for the unpacked-size limit (one
  * tar header): an archive of millions of empty files is a bomb too. */
 #define GB_LAYER_ENTRY_COST 512u
@@ -37,33 +31,19 @@
 	 ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_SECURE_SYMLINKS |                    \
 	 ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
 
-struct blob_reader {
-	gb_layer_read_fn rd;
-	void *rdarg;
-	const struct gb_layer_opts *opts;
-	struct gb_sha256 sha;
-	uint8_t *buf;
-	gb_error err;
-	bool failed;
-};
-
-struct tar_reader {
-	struct archive *raw;
-	const struct gb_layer_opts *opts;
-	struct gb_sha256 sha;
-	bool hash; /* false for an uncompressed blob: diff_id == blob digest */
-	bool over, eof;
-};
-
 struct layer_ctx {
 	const struct gb_layer_opts *opts;
+	struct gb_layer_stream *s;
 	int rootfd;
 	struct archive *disk;
 	char **whiteouts; /* made in this layer, until replaced */
 	size_t nwhiteouts, capwhiteouts;
 	char **implicit;  /* directories made for entries below them */
 	size_t nimplicit, capimplicit;
-	char checked_parent[PATH_MAX]; /* last parent known to hold no symlink */
+	int parent_fd;              /* the last parent resolved without symlinks */
+	char parent[PATH_MAX];
+	char cwd[PATH_MAX];         /* where we are: "" is the layer root */
+	bool cwd_ok;
 	uint64_t size, entries;
 };
 
@@ -76,84 +56,6 @@ static const char *printable(const char *s, char *buf, size_t len)
 		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ? '?' : s[i];
 	buf[i] = '\0';
 	return buf;
-}
-
-static la_ssize_t blob_read(struct archive *a, void *arg, const void **out)
-{
-	struct blob_reader *b = arg;
-	ssize_t n = b->rd(b->rdarg, b->buf, GB_LAYER_BUF_SIZE, &b->err);
-
-	if (n < 0) {
-		b->failed = true;
-		archive_set_error(a, EIO, "%s", b->err.msg);
-		return -1;
-	}
-	gb_sha256_update(&b->sha, b->buf, n);
-	if (n && b->opts->on_bytes)
-		b->opts->on_bytes(b->opts->on_bytes_arg, n);
-	*out = b->buf;
-	return n;
-}
-
-/* Next block of the uncompressed stream; 0 at the end, -1 on error. */
-static ssize_t tar_next(struct tar_reader *t, const void **out)
-{
-	const void *p;
-	size_t n;
-	la_int64_t off;
-	int r;
-
-	if (t->eof)
-		return 0;
-	r = archive_read_data_block(t->raw, &p, &n, &off);
-	if (r == ARCHIVE_EOF) {
-		t->eof = true;
-		return 0;
-	}
-	if (r < ARCHIVE_WARN)
-		return -1;
-	if (t->hash)
-		gb_sha256_update(&t->sha, p, n);
-	*t->opts->streamed += n;
-	if (*t->opts->streamed > t->opts->max_unpacked) {
-		t->over = true;
-		return -1;
-	}
-	*out = p;
-	return n;
-}
-
-static la_ssize_t tar_read(struct archive *a, void *arg, const void **out)
-{
-	struct tar_reader *t = arg;
-	ssize_t n = tar_next(t, out);
-
-	if (n < 0)
-		archive_set_error(a, EIO, "%s",
-				  t->over ? "unpacked size limit" : archive_error_string(t->raw));
-	return n;
-}
-
-static int fail_limit(const struct gb_layer_opts *o, gb_error *err)
-{
-	return gb_fail(err, 0,
-		       "unpacked size exceeds the limit of %llu MB (max_unpacked_mb in "
-		       "gradebox.conf, GRADEBOX_MAX_UNPACKED_MB)",
-		       (unsigned long long)(o->max_unpacked >> 20));
-}
-
-/* Why reading the stream stopped, from the deepest cause up. */
-static int read_failure(struct blob_reader *b, struct tar_reader *t, struct archive *tar,
-			gb_error *err)
-{
-	if (b->failed) {
-		*err = b->err;
-		return -1;
-	}
-	if (t->over)
-		return fail_limit(t->opts, err);
-	return gb_fail(err, 0, "%s", archive_error_string(tar) ? archive_error_string(tar)
-							    : "unreadable tar stream");
 }
 
 static void split(const char *path, char *dir, size_t dirsz, const char **base)
@@ -240,6 +142,8 @@ static int open_dir_in(struct layer_ctx *c, int rootfd, const char *path, bool c
 	return gb_steal_fd(&fd);
 }
 
+static void forget_dirs(struct layer_ctx *c);
+
 /* An entry at or below a name whited out earlier in this same layer: the
  * whiteout hides the lower layers' version, so it becomes an opaque
  * directory (entry below it, or a directory entry) or just goes away. */
@@ -269,7 +173,7 @@ static int replace_whiteouts(struct layer_ctx *c, const char *path, bool is_dir,
 		}
 		free(c->whiteouts[i]);
 		c->whiteouts[i--] = c->whiteouts[--c->nwhiteouts];
-		c->checked_parent[0] = '\0';
+		forget_dirs(c);
 	}
 	return 0;
 }
@@ -353,39 +257,75 @@ static int hard_link(struct layer_ctx *c, const char *target, const char *path, 
 /* The parent must resolve inside the layer with no symlink on the way;
  * missing components are made here (not by libarchive) so they are known
  * as implied directories. */
-static int check_parent(struct layer_ctx *c, const char *path, gb_error *err)
+static int resolve_parent(struct layer_ctx *c, const char *parent, gb_error *err)
 {
-	char parent[PATH_MAX];
-	const char *base;
 	struct open_how how = {
-		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
 		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
 			   RESOLVE_NO_XDEV,
 	};
-	int fd;
+	int fd = GB_RETRY((int)syscall(SYS_openat2, c->rootfd, parent, &how, sizeof(how)));
 
-	split(path, parent, sizeof(parent), &base);
-	if (!*parent || !strcmp(parent, c->checked_parent))
-		return 0;
-	fd = GB_RETRY((int)syscall(SYS_openat2, c->rootfd, parent, &how, sizeof(how)));
-	if (fd >= 0) {
-		close(fd);
-		snprintf(c->checked_parent, sizeof(c->checked_parent), "%s", parent);
-		return 0;
-	}
+	if (fd >= 0)
+		return fd;
 	if (errno == ENOENT) {
 		fd = open_dir_in(c, c->rootfd, parent, true, err);
-		if (fd < 0)
-			return err->errnum == ENOTDIR ? gb_fail(err, 0, "path goes through a symlink")
-						      : -1;
-		close(fd);
-		return 0;
+		if (fd < 0 && err->errnum == ENOTDIR)
+			return gb_fail(err, 0, "path goes through a symlink");
+		return fd;
 	}
 	if (errno == ELOOP || errno == EXDEV)
 		return gb_fail(err, 0, "path goes through a symlink");
 	if (errno == ENOTDIR)
 		return gb_fail(err, 0, "a parent is not a directory");
 	return gb_fail_errno(err, "resolve %s", parent);
+}
+
+/* Check the parent, then move where libarchive will write the entry from.
+ * A non-directory is written from inside its parent by its base name, so
+ * libarchive's own symlink check walks one component, not the whole path
+ * (that walk costs more than the extraction). A directory is written by
+ * its full path from the layer root: libarchive sets directory times and
+ * modes by path when it closes, from the root. */
+static int enter_parent(struct layer_ctx *c, const char *path, bool is_dir, const char **name,
+			gb_error *err)
+{
+	char parent[PATH_MAX];
+	const char *base, *want;
+
+	split(path, parent, sizeof(parent), &base);
+	*name = is_dir ? path : base;
+	if (*parent && (c->parent_fd < 0 || strcmp(parent, c->parent))) {
+		int fd = resolve_parent(c, parent, err);
+		if (fd < 0)
+			return -1;
+		gb_closep(&c->parent_fd);
+		c->parent_fd = fd;
+		snprintf(c->parent, sizeof(c->parent), "%s", parent);
+	}
+	want = is_dir ? "" : parent;
+	if (!c->cwd_ok || strcmp(c->cwd, want)) {
+		if (fchdir(*want ? c->parent_fd : c->rootfd) < 0)
+			return gb_fail_errno(err, "chdir into the layer");
+		snprintf(c->cwd, sizeof(c->cwd), "%s", want);
+		c->cwd_ok = true;
+	}
+	return 0;
+}
+
+/* An entry replaced a directory we may be using: resolve again. */
+static void forget_dirs(struct layer_ctx *c)
+{
+	gb_closep(&c->parent_fd);
+	c->parent_fd = -1;
+	c->cwd_ok = false;
+}
+
+static bool is_ancestor_or_self(const char *path, const char *of)
+{
+	size_t n = strlen(path);
+
+	return !strncmp(path, of, n) && (of[n] == '/' || of[n] == '\0');
 }
 
 /* Keep only the xattrs an image may carry (gb_layer_xattr_allowed). */
@@ -426,9 +366,10 @@ static int filter_xattrs(struct archive_entry *e, gb_error *err)
 	return 0;
 }
 
-static int copy_data(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
-		     struct archive *tar, gb_error *err)
+static int copy_data(struct layer_ctx *c, gb_error *err)
 {
+	struct archive *tar = c->s->tar;
+
 	for (;;) {
 		const void *p;
 		size_t n;
@@ -438,7 +379,7 @@ static int copy_data(struct layer_ctx *c, struct blob_reader *b, struct tar_read
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return read_failure(b, t, tar, err);
+			return gb_layer_stream_error(c->s, tar, err);
 		if (archive_write_data_block(c->disk, p, n, off) < ARCHIVE_OK)
 			return gb_fail(err, archive_errno(c->disk), "write: %s",
 				       archive_error_string(c->disk));
@@ -456,12 +397,11 @@ static int root_entry(struct layer_ctx *c, struct archive_entry *e, gb_error *er
 }
 
 /* One entry: checks, then whiteout / hard link by hand, or libarchive. */
-static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
-		     struct archive *tar, struct archive_entry *e, const char *path,
+static int one_entry(struct layer_ctx *c, struct archive_entry *e, const char *path,
 		     gb_error *err)
 {
 	char target[PATH_MAX];
-	const char *hl = archive_entry_hardlink(e);
+	const char *hl = archive_entry_hardlink(e), *name;
 	mode_t type = archive_entry_filetype(e);
 	uint64_t cost = GB_LAYER_ENTRY_COST;
 	int r;
@@ -501,7 +441,7 @@ static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_read
 	}
 	*c->opts->unpacked += cost;
 	if (*c->opts->unpacked > c->opts->max_unpacked)
-		return fail_limit(c->opts, err);
+		return gb_layer_limit_error(c->opts, err);
 	if (c->nwhiteouts && replace_whiteouts(c, path, type == AE_IFDIR, err) < 0)
 		return -1;
 	for (size_t i = 0; type == AE_IFDIR && i < c->nimplicit; i++)
@@ -510,15 +450,16 @@ static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_read
 			c->implicit[i] = c->implicit[--c->nimplicit];
 			break;
 		}
-	if (check_parent(c, path, err) < 0 || filter_xattrs(e, err) < 0)
+	if (enter_parent(c, path, type == AE_IFDIR, &name, err) < 0 || filter_xattrs(e, err) < 0)
 		return -1;
-	if (type != AE_IFDIR && !strncmp(c->checked_parent, path, strlen(path)))
-		c->checked_parent[0] = '\0';
-	archive_entry_set_pathname(e, path);
+	if (type != AE_IFDIR && (is_ancestor_or_self(path, c->parent) ||
+				 is_ancestor_or_self(path, c->cwd)))
+		forget_dirs(c);
+	archive_entry_set_pathname(e, name);
 	r = archive_write_header(c->disk, e);
 	if (r != ARCHIVE_OK)
 		return gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
-	if (type == AE_IFREG && archive_entry_size(e) > 0 && copy_data(c, b, t, tar, err) < 0)
+	if (type == AE_IFREG && archive_entry_size(e) > 0 && copy_data(c, err) < 0)
 		return -1;
 	if (archive_write_finish_entry(c->disk) != ARCHIVE_OK)
 		return gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
@@ -527,9 +468,9 @@ static int one_entry(struct layer_ctx *c, struct blob_reader *b, struct tar_read
 	return 0;
 }
 
-static int extract_entries(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
-			   struct archive *tar, gb_error *err)
+static int extract_entries(struct layer_ctx *c, gb_error *err)
 {
+	struct archive *tar = c->s->tar;
 	struct archive_entry *e;
 	char path[PATH_MAX], shown[GB_LAYER_MSG_NAME_MAX + 1];
 
@@ -540,96 +481,39 @@ static int extract_entries(struct layer_ctx *c, struct blob_reader *b, struct ta
 		if (r == ARCHIVE_EOF)
 			return 0;
 		if (r < ARCHIVE_WARN)
-			return read_failure(b, t, tar, err);
+			return gb_layer_stream_error(c->s, tar, err);
 		name = archive_entry_pathname(e);
 		if (!name)
 			return gb_fail(err, 0, "entry with an unreadable name");
 		if (gb_layer_clean_path(name, path, sizeof(path), err) < 0 ||
-		    one_entry(c, b, t, tar, e, path, err) < 0)
+		    one_entry(c, e, path, err) < 0)
 			return gb_context(err, "entry '%s'", printable(name, shown, sizeof(shown)));
 		c->entries++;
 	}
 }
 
-/* Read what the tar reader left (end-of-archive padding, trailing data):
- * the digests cover the whole blob. */
-static int drain(struct blob_reader *b, struct tar_reader *t, gb_error *err)
+static int run_extract(struct layer_ctx *c, gb_layer_read_fn rd, void *rdarg, gb_error *err)
 {
-	const void *p;
-	ssize_t n;
-
-	while ((n = tar_next(t, &p)) > 0)
-		;
-	if (n < 0) {
-		if (b->failed) {
-			*err = b->err;
-			return -1;
-		}
-		return t->over ? fail_limit(t->opts, err)
-			       : gb_fail(err, 0, "%s", archive_error_string(t->raw));
-	}
-	while ((n = b->rd(b->rdarg, b->buf, GB_LAYER_BUF_SIZE, err)) > 0) {
-		gb_sha256_update(&b->sha, b->buf, n);
-		if (b->opts->on_bytes)
-			b->opts->on_bytes(b->opts->on_bytes_arg, n);
-	}
-	return n < 0 ? -1 : 0;
-}
-
-static int run_extract(struct layer_ctx *c, struct blob_reader *b, struct tar_reader *t,
-		       gb_error *err)
-{
-	struct archive *raw = archive_read_new(), *tar = archive_read_new();
-	struct archive_entry *e;
 	int r = -1;
 
 	c->disk = archive_write_disk_new();
-	if (!raw || !tar || !c->disk) {
-		gb_fail(err, ENOMEM, "libarchive");
-		goto out;
-	}
-	/* Only in-process decompressors: never an external program. */
-	archive_read_support_filter_gzip(raw);
-	archive_read_support_filter_bzip2(raw);
-	archive_read_support_filter_xz(raw);
-	archive_read_support_filter_lzma(raw);
-	archive_read_support_filter_zstd(raw);
-	archive_read_support_format_raw(raw);
-	archive_read_support_format_empty(raw);
-	archive_read_support_format_tar(tar);
-	archive_read_support_format_empty(tar);
+	if (!c->disk)
+		return gb_fail(err, ENOMEM, "libarchive");
 	archive_write_disk_set_options(c->disk, GB_LAYER_WRITE_FLAGS);
-	t->raw = raw;
-	if (archive_read_open(raw, b, NULL, blob_read, NULL) != ARCHIVE_OK) {
-		if (!b->failed)
-			gb_fail(err, 0, "%s", archive_error_string(raw));
-		else
-			*err = b->err;
+	if (gb_layer_stream_open(c->s, rd, rdarg, c->opts, err) < 0 ||
+	    extract_entries(c, err) < 0 || gb_layer_stream_drain(c->s, err) < 0)
+		goto out;
+	/* directory fixups are by path from the root */
+	if (fchdir(c->rootfd) < 0) {
+		gb_fail_errno(err, "chdir into the layer");
 		goto out;
 	}
-	r = archive_read_next_header(raw, &e);
-	if (r == ARCHIVE_EOF) {
-		t->eof = true;
-	} else if (r < ARCHIVE_WARN) {
-		r = read_failure(b, t, raw, err);
-		goto out;
-	}
-	t->hash = archive_filter_count(raw) > 1;
-	r = -1;
-	if (archive_read_open(tar, t, NULL, tar_read, NULL) != ARCHIVE_OK) {
-		read_failure(b, t, tar, err);
-		goto out;
-	}
-	if (extract_entries(c, b, t, tar, err) < 0 || drain(b, t, err) < 0)
-		goto out;
 	if (archive_write_close(c->disk) != ARCHIVE_OK) {
 		gb_fail(err, archive_errno(c->disk), "%s", archive_error_string(c->disk));
 		goto out;
 	}
 	r = 0;
 out:
-	archive_read_free(tar);
-	archive_read_free(raw);
 	archive_write_free(c->disk);
 	c->disk = NULL;
 	return r;
@@ -687,36 +571,32 @@ int gb_layer_extract(int layers_dirfd, gb_layer_read_fn rd, void *rdarg,
 		     gb_error *err)
 {
 	char tmp[64];
-	_cleanup_free_ uint8_t *buf = malloc(GB_LAYER_BUF_SIZE);
 	_cleanup_close_ int rootfd = -1, cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	struct blob_reader b = { .rd = rd, .rdarg = rdarg, .opts = opts, .buf = buf };
-	struct tar_reader t = { .opts = opts };
-	struct layer_ctx c = { .opts = opts };
+	struct gb_layer_stream stream;
+	struct layer_ctx c = { .opts = opts, .s = &stream, .parent_fd = -1 };
 	int r;
 
 	memset(res, 0, sizeof(*res));
-	if (!buf || cwd < 0)
+	memset(&stream, 0, sizeof(stream));
+	if (cwd < 0)
 		return gb_fail_errno(err, "start extracting");
 	rootfd = make_tmp(layers_dirfd, tmp, sizeof(tmp), err);
 	if (rootfd < 0)
 		return -1;
-	gb_sha256_init(&b.sha);
-	gb_sha256_init(&t.sha);
 	c.rootfd = rootfd;
 	if (fchdir(rootfd) < 0) {
 		r = gb_fail_errno(err, "chdir to %s", tmp);
 	} else {
-		r = run_extract(&c, &b, &t, err);
+		r = run_extract(&c, rd, rdarg, err);
 		if (fchdir(cwd) < 0 && r == 0)
 			r = gb_fail_errno(err, "chdir back");
 	}
+	if (r == 0)
+		gb_layer_stream_digests(&stream, res->blob_digest, res->diff_id);
+	gb_layer_stream_close(&stream);
 	list_free(c.whiteouts, c.nwhiteouts);
+	gb_closep(&c.parent_fd);
 	if (r == 0) {
-		gb_sha256_final_hex(&b.sha, res->blob_digest);
-		if (t.hash)
-			gb_sha256_final_hex(&t.sha, res->diff_id);
-		else
-			memcpy(res->diff_id, res->blob_digest, sizeof(res->diff_id));
 		res->size = c.size;
 		res->entries = c.entries;
 		res->implicit = gb_steal_ptr(&c.implicit);

@@ -17,24 +17,6 @@ static const char usage[] =
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n";
 
-int gb_cli_error(const gb_error *err)
-{
-	fprintf(stderr, "gradebox: %s\n", err->msg);
-	return GB_EXIT_FAILURE;
-}
-
-int gb_cli_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("gradebox: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (see gradebox --help)\n", stderr);
-	return GB_EXIT_FAILURE;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(int, char **, struct gb_config *);
