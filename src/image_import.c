@@ -514,7 +514,8 @@ static json_t *layer_list(struct import *im, uint64_t *total)
 
 		for (size_t j = i + 1; j < im->nlayers; j++)
 			later |= !strcmp(im->layers[j].res.diff_id, r->diff_id);
-		if (later || (r->entries == 0 && im->nlayers > 1))
+		/* keep the last one even if empty: an image has a layer */
+		if (later || (r->entries == 0 && (json_array_size(list) || i + 1 < im->nlayers)))
 			continue;
 		snprintf(digest, sizeof(digest), "sha256:%s", r->diff_id);
 		json_array_append_new(list, json_pack("{s:s, s:I}", "diff_id", digest, "size",
@@ -585,6 +586,9 @@ int gb_image_import(const struct gb_config *cfg, const char *path,
 	int r = -1;
 
 	*name_out = NULL;
+	if (geteuid() != 0)
+		return gb_fail(err, EPERM, "image import needs root: it keeps the owners of the "
+					   "image's files");
 	if (gb_image_source_open(&im.src, path, err) < 0)
 		return -1;
 	if (gb_image_store_open(cfg, &im.st, LOCK_SH, true, err) != 0)

@@ -435,7 +435,8 @@ static int one_entry(struct layer_ctx *c, struct archive_entry *e, const char *p
 		break;
 	case AE_IFCHR:
 	case AE_IFBLK:
-		return gb_fail(err, 0, "device node (not allowed in an image)");
+		return gb_fail(err, 0, "device node (not allowed in an image: sandboxes make "
+				       "their own /dev)");
 	default:
 		return gb_fail(err, 0, "unsupported file type");
 	}

@@ -120,25 +120,41 @@ static int setattr(int tree, uint64_t set, int userns_fd, bool recursive)
 			     sizeof(attr));
 }
 
-/* A detached bind of `src` with attributes `set`, attached on `path` inside
- * rootfd (created as a directory or a file matching the source). */
+/* Attach the detached tree (a bind of `what`) with attributes `set` on `path`
+ * inside rootfd, created as a directory or a file matching the tree. */
+static int attach_tree(int rootfd, int tree, const char *what, const char *path, uint64_t set,
+		       gb_error *err)
+{
+	_cleanup_close_ int target = -1;
+	struct stat st;
+
+	if (fstat(tree, &st) < 0)
+		return gb_fail_errno(err, "stat %s", what);
+	if (setattr(tree, set, -1, true) < 0)
+		return gb_fail_errno(err, "set attributes of bind %s", what);
+	target = mkpath_in(rootfd, path, S_ISDIR(st.st_mode), err);
+	if (target < 0)
+		return gb_context(err, "bind %s on %s", what, path);
+	return attach(tree, target, path, err);
+}
+
+static int clone_tree(const char *src, bool recursive, gb_error *err)
+{
+	int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+						   (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0)
+		return gb_fail_errno(err, "bind %s", src);
+	return tree;
+}
+
 static int bind_into(int rootfd, const char *src, const char *path, uint64_t set,
 		     gb_error *err)
 {
-	_cleanup_close_ int tree = -1, target = -1;
-	struct stat st;
+	_cleanup_close_ int tree = clone_tree(src, true, err);
 
-	tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	if (tree < 0)
-		return gb_fail_errno(err, "bind %s", src);
-	if (fstat(tree, &st) < 0)
-		return gb_fail_errno(err, "stat %s", src);
-	if (setattr(tree, set, -1, true) < 0)
-		return gb_fail_errno(err, "set attributes of bind %s", src);
-	target = mkpath_in(rootfd, path, S_ISDIR(st.st_mode), err);
-	if (target < 0)
-		return gb_context(err, "bind %s on %s", src, path);
-	return attach(tree, target, path, err);
+		return -1;
+	return attach_tree(rootfd, tree, src, path, set, err);
 }
 
 static int new_fs(const char *type, const char *opts, uint64_t attrs, gb_error *err)
@@ -215,20 +231,17 @@ static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 /* Each layer is an idmapped read-only bind under l/N, so files owned by uid
  * 0 in the image show as root inside the user namespace. Filesystems that
  * cannot idmap get a plain bind (files then show as nobody). */
-static int stage_lowers(const struct gb_mount_plan *p, char *opt, size_t optlen,
-			gb_error *err)
+static int stage_lowers(const struct gb_mount_plan *p, const int *trees, char *opt,
+			size_t optlen, gb_error *err)
 {
 	size_t used = snprintf(opt, optlen, "lowerdir=");
 
 	for (size_t i = 0; i < p->nlowers; i++) {
-		_cleanup_close_ int tree = -1;
+		int tree = trees[i];
 		char name[32];
 		uint64_t attrs = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 
 		snprintf(name, sizeof(name), "l/%zu", i);
-		tree = open_tree(AT_FDCWD, p->lowers[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
-		if (tree < 0)
-			return gb_fail_errno(err, "open layer %s", p->lowers[i]);
 		if (p->userns_fd >= 0 &&
 		    setattr(tree, attrs | MOUNT_ATTR_IDMAP, p->userns_fd, false) == 0)
 			attrs = 0;
@@ -336,37 +349,69 @@ static int pivot(gb_error *err)
 	return 0;
 }
 
+static void close_all(int *fds, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		gb_closep(&fds[i]);
+}
+
 int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *err)
 {
 	_cleanup_close_ int rootfd = -1;
+	int lowers[GB_MOUNT_MAX_LAYERS], binds[GB_MOUNT_MAX_BINDS];
+	size_t nl = 0, nb = 0;
 	char opts[4096];
+	int r = -1;
 
+	if (p->nlowers == 0 || p->nlowers > GB_MOUNT_MAX_LAYERS)
+		return gb_fail(err, E2BIG, "an image needs 1 to %d layers, not %zu",
+			       GB_MOUNT_MAX_LAYERS, p->nlowers);
+	if (p->nbinds > GB_MOUNT_MAX_BINDS)
+		return gb_fail(err, E2BIG, "at most %d binds", GB_MOUNT_MAX_BINDS);
 	/* Nothing mounted here propagates back to the host, and vice versa. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return gb_fail_errno(err, "make / private");
+	/* Take every host source before the job tmpfs hides run_dir: a layer
+	 * or bind below it stays reachable. */
+	for (; nl < p->nlowers; nl++)
+		if ((lowers[nl] = clone_tree(p->lowers[nl], false, err)) < 0)
+			goto out;
+	for (; nb < p->nbinds; nb++)
+		if ((binds[nb] = clone_tree(p->binds[nb].src, true, err)) < 0)
+			goto out;
 	if (mount_scratch(p, err) < 0)
-		return -1;
+		goto out;
 	*scratch_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (*scratch_fd < 0)
-		return gb_fail_errno(err, "open the job tmpfs");
-	if (stage_lowers(p, opts, sizeof(opts), err) < 0)
-		return -1;
-	if (mount("overlay", GB_ROOT_DIR, "overlay", MS_NOSUID | MS_NODEV, opts) < 0)
-		return gb_fail_errno(err, "mount the overlay root (%s)", opts);
+	if (*scratch_fd < 0) {
+		gb_fail_errno(err, "open the job tmpfs");
+		goto out;
+	}
+	if (stage_lowers(p, lowers, opts, sizeof(opts), err) < 0)
+		goto out;
+	if (mount("overlay", GB_ROOT_DIR, "overlay", MS_NOSUID | MS_NODEV, opts) < 0) {
+		gb_fail_errno(err, "mount the overlay root (%s)", opts);
+		goto out;
+	}
 	rootfd = open(GB_ROOT_DIR, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (rootfd < 0)
-		return gb_fail_errno(err, "open the new root");
+	if (rootfd < 0) {
+		gb_fail_errno(err, "open the new root");
+		goto out;
+	}
 	if (mount_proc(rootfd, err) < 0 || mount_dev(rootfd, p->root_uid, err) < 0)
-		return -1;
+		goto out;
 	if (bind_into(rootfd, "tmp", "tmp", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
-		return -1;
+		goto out;
 	for (size_t i = 0; i < p->nbinds; i++) {
 		const struct gb_bind *b = &p->binds[i];
 		uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		if (!b->rw)
 			attrs |= MOUNT_ATTR_RDONLY;
-		if (bind_into(rootfd, b->src, b->dst, attrs, err) < 0)
-			return -1;
+		if (attach_tree(rootfd, binds[i], b->src, b->dst, attrs, err) < 0)
+			goto out;
 	}
-	return pivot(err);
+	r = pivot(err);
+out:
+	close_all(lowers, nl);
+	close_all(binds, nb);
+	return r;
 }

@@ -16,6 +16,9 @@
 
 #include "error.h"
 
+#define GB_MOUNT_MAX_LAYERS 128
+#define GB_MOUNT_MAX_BINDS 64
+
 struct gb_bind {
 	char *src;  /* host path (trusted: from the command line or the job) */
 	char *dst;  /* absolute path inside the sandbox */

@@ -133,6 +133,10 @@ static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
 		return gb_fail_errno(err, "join the sandbox's user namespace");
 	if (setgroups(0, NULL) < 0 || setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
 		return gb_fail_errno(err, "become root of the user namespace");
+	/* Not dumpable: even root inside cannot ptrace init or open its
+	 * /proc/1/mem to escape the seccomp filter init does not carry. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return gb_fail_errno(err, "prctl(PR_SET_DUMPABLE)");
 	/* Armed after the uid change, which would clear it. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return gb_fail_errno(err, "prctl(PR_SET_PDEATHSIG)");

@@ -132,6 +132,14 @@ except Exception:
 	[ "$outside" -ge 65536 ]
 }
 
+@test "even root inside cannot open its init's memory, environment or root" {
+	run gbrun --root -- /bin/sh -c 'cat /proc/1/mem >/dev/null 2>&1; echo mem=$?; cat /proc/1/environ >/dev/null 2>&1; echo env=$?; ls /proc/1/root/ >/dev/null 2>&1; echo root=$?'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "mem=1" ]
+	[ "${lines[1]}" = "env=1" ]
+	[ "${lines[2]}" = "root=1" ]
+}
+
 @test "denied system calls fail with EPERM or ENOSYS instead of killing the caller" {
 	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
 	run gbrun --bind "$PROBE:/probe" -- /bin/sh -c 'for t in keyctl bpf unshare-user clone-newns mount io_uring; do echo "$t $(/probe $t)"; done; echo alive'
@@ -224,6 +232,15 @@ except Exception:
 	run gbrun --bind "$BATS_TEST_TMPDIR/share:/mnt/share:rw" -- /bin/sh -c 'echo written > /mnt/share/new'
 	[ "$status" -eq 0 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/share/new")" = "written" ]
+}
+
+@test "a bind source inside the run directory stays reachable" {
+	# each sandbox mounts its tmpfs over run_dir; sources are taken before
+	mkdir -p "$GRADEBOX_RUN_DIR/src"
+	echo inside > "$GRADEBOX_RUN_DIR/src/f"
+	run gbrun --bind "$GRADEBOX_RUN_DIR/src:/mnt" -- cat /mnt/f
+	rm -r "$GRADEBOX_RUN_DIR/src"
+	[ "$output" = inside ]
 }
 
 @test "binds are nosuid and nodev" {
