@@ -47,34 +47,31 @@ load helpers
 	[ "${lines[-1]}" = "1" ]
 }
 
-@test "the sandbox cannot reach a host port on 127.0.0.1" {
-	local port=$((20000 + RANDOM % 20000))
+# serve_once PORT: answer one connection on 127.0.0.1:PORT (host side), in
+# the background; $server is its pid.
+serve_once() {
 	python3 -c "
-import socket, sys, time
+import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $port)); s.listen(5); s.settimeout(20)
+s.bind(('127.0.0.1', $1)); s.listen(5); s.settimeout(10)
 try:
-    c, _ = s.accept(); c.sendall(b'host-secret\n'); c.close()
-except Exception:
-    pass
-" &
-	local server=$!
-	sleep 0.3
-	# the host can reach it...
-	run gbrun --network host -- /bin/sh -c "nc -w 2 127.0.0.1 $port </dev/null"
-	[[ "$output" == *host-secret* ]]
-	python3 -c "
-import socket, time
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $port)); s.listen(5); s.settimeout(10)
-try:
-    c, _ = s.accept(); c.sendall(b'host-secret\n'); c.close()
+    c, _ = s.accept(); c.sendall(b'host-secret\\n'); c.close()
 except Exception:
     pass
 " &
 	server=$!
 	sleep 0.3
+}
+
+@test "the sandbox cannot reach a host port on 127.0.0.1" {
+	local port=$((20000 + RANDOM % 20000)) server
+	# the host network can reach it...
+	serve_once $port
+	run gbrun --network host -- /bin/sh -c "nc -w 2 127.0.0.1 $port </dev/null"
+	[[ "$output" == *host-secret* ]]
+	wait $server || true
 	# ...the default sandbox cannot
+	serve_once $port
 	run gbrun -- /bin/sh -c "nc -w 2 127.0.0.1 $port </dev/null; echo rc=\$?"
 	kill $server 2>/dev/null || true
 	wait $server 2>/dev/null || true
