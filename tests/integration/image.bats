@@ -244,8 +244,33 @@ print(json.load(sys.stdin)["layers"][1]["path"])')
 	compgen -G "$GRADEBOX_STATE_DIR/layers/.tmp-*" >/dev/null # it was caught mid-way
 	[ "$(gb image list --json)" = "$before" ]
 	[ "$(layer_dirs)" -eq 1 ]
+	# gradebox gc removes what the dead import left
+	run gb gc
+	[ "$status" -eq 0 ]
+	[ -z "$(find "$GRADEBOX_STATE_DIR/layers" -maxdepth 1 -name '.*')" ]
+	# and so does the next import
+	dead=$(sh -c 'echo $$')
+	mkdir -p "$GRADEBOX_STATE_DIR/layers/.tmp-$dead-1/usr"
 	gb image import "$IMAGES/other-docker.tar"
 	[ -z "$(find "$GRADEBOX_STATE_DIR/layers" -maxdepth 1 -name '.*')" ]
+	gb image list --json | grep -q gb-other
+}
+
+@test "image import: leaves a live import's temporary directory alone" {
+	with_store
+	# a temporary directory whose owner (this shell) is alive and holds it
+	mkdir "$GRADEBOX_STATE_DIR/layers/.tmp-$$-1"
+	(
+		exec 9<"$GRADEBOX_STATE_DIR/layers/.tmp-$$-1"
+		flock 9
+		exec sleep 60
+	) &
+	BG_PIDS+=($!)
+	sleep 0.2
+	gb image import "$IMAGES/other-docker.tar"
+	run gb gc
+	[ "$status" -eq 0 ]
+	[ -d "$GRADEBOX_STATE_DIR/layers/.tmp-$$-1" ]
 }
 
 @test "image import: re-importing a name replaces it and frees the old layers" {
@@ -413,4 +438,16 @@ assert img["config"]["Labels"]["org.inginious.grading.name"] == "gb-multi"'
 	[ "$status" -eq 254 ]
 	[[ $output == *"in use by a running sandbox"* ]]
 	[ "$(layer_dirs)" -eq 2 ]
+}
+
+@test "run --image: the sandbox sees the image with its Env and WorkingDir" {
+	gb image import "$IMAGES/multi-docker.tar"
+	run gb run --image gb-multi -- /bin/sh -c 'echo "$GB_TEST $(pwd)"; cat /data/dir/c /data/opaque/new.txt; ls /data/opaque; stat -c "%u %a" /data/owned'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "1 /task" ]
+	[ "${lines[1]}" = c ]
+	[ "${lines[2]}" = new ]
+	[ "${lines[3]}" = new.txt ]
+	[ "${lines[4]}" = "4242 600" ]
 }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bats
+# rootfs/debian-python: a Debian Python 3 environment built without Docker
+# (mmdebstrap, about 30 s with the mirror reachable), imported and run.
+# The tarball is built once and kept under tests/.work.
+
+load helpers
+
+TARBALL=$TOP/tests/.work/debian-python.tar.zst
+
+setup_file() {
+	if [ ! -f "$TARBALL" ]; then
+		"$TOP/rootfs/debian-python/build.sh" "$TARBALL" >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
+			{ tail -20 "$BATS_FILE_TMPDIR/build.log" >&2; return 1; }
+	fi
+}
+
+@test "rootfs/debian-python: the tarball imports as an image" {
+	run gb image import "$TARBALL" --name debian-python
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run gb image list
+	[[ $output == *debian-python* ]]
+}
+
+@test "rootfs/debian-python: python3 runs in it as worker (4242)" {
+	gb image import "$TARBALL" --name debian-python
+	run gb run --image debian-python -- python3 -c \
+		'import os, pwd, yaml; print(pwd.getpwuid(os.getuid()).pw_name, os.getuid(), pwd.getpwnam("worker").pw_dir)'
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$output" = "worker 4242 /task" ]
+}
