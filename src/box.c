@@ -192,6 +192,7 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 {
 	struct gb_cg_limits cgl = { .memory_bytes = b->lim->memory_bytes, .pids = b->lim->pids };
 	char name[32];
+	int r;
 
 	snprintf(name, sizeof(name), "box-%u", job->nboxes++);
 	if (gb_cg_create(&job->cg_host, &job->cg, name, &cgl, &b->cg, err) < 0)
@@ -218,16 +219,16 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	spec->uid_base = job->cfg->uid_base;
 	spec->cgroup_fd = b->cg.v2_fd;
 
+	if (gb_cg_open_self_attach(&b->cg, spec->cg_attach_fds, err) < 0)
+		return gb_context(err, "sandbox cgroup");
 	b->started_ns = gb_now_ns();
-	if (gb_sandbox_spawn(spec, &b->sb, err) < 0)
+	r = gb_sandbox_spawn(spec, &b->sb, err);
+	gb_cg_close_self_attach(spec->cg_attach_fds);
+	if (r < 0)
 		return -1;
 	gb_closep(&b->out.wfd);
 	gb_closep(&b->errout.wfd);
 	b->out.wfd = b->errout.wfd = -1;
-	if (gb_cg_attach(&b->cg, b->sb.pid, false, err) < 0)
-		return gb_context(err, "sandbox cgroup");
-	if (gb_sandbox_go(&b->sb, err) < 0)
-		return -1;
 	arm_tick(b, 0);
 	return 0;
 }

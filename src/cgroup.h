@@ -81,6 +81,14 @@ int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
  * did not already place it in (v1 controllers on hybrid hosts). */
 int gb_cg_attach(const struct gb_cgroup *cg, pid_t pid, bool v2_too, gb_error *err);
 
+/* Hybrid hosts: a new sandbox process moves itself into its v1 cgroups
+ * (CLONE_INTO_CGROUP covers only v2), through fds opened beforehand by the
+ * supervisor (one per v1 hierarchy; -1 where there is none). */
+#define GB_CG_V1_MAX 2
+int gb_cg_open_self_attach(const struct gb_cgroup *cg, int fds[GB_CG_V1_MAX], gb_error *err);
+int gb_cg_attach_self(const int fds[GB_CG_V1_MAX], gb_error *err);
+void gb_cg_close_self_attach(int fds[GB_CG_V1_MAX]);
+
 /* Accounting (all processes and threads, all descendants). */
 int gb_cg_cpu_usage_ns(const struct gb_cgroup *cg, uint64_t *ns, gb_error *err);
 int gb_cg_memory_peak(const struct gb_cgroup *cg, uint64_t *bytes, gb_error *err);

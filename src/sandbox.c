@@ -12,9 +12,9 @@
  *     cgroup (CLONE_INTO_CGROUP) and with a pidfd. These namespaces are
  *     owned by the host's user namespace: nothing inside can ever mount,
  *     change the hostname or reconfigure the network, root or not;
- *  3. attaches init to the v1 cgroups on hybrid hosts, then says GO.
  *
- * init, still host root but already pid 1 of the new pid namespace, builds
+ * init, still host root but already pid 1 of the new pid namespace, first
+ * moves itself into the sandbox's v1 cgroups on hybrid hosts, then builds
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
  * /dev, /tmp, binds, pivot_root), sets the hostname, brings `lo` up over
  * netlink, then joins the user namespace as uid 0 inside (uid_base
@@ -46,6 +46,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "init.h"
 #include "netlink.h"
@@ -119,14 +120,6 @@ static __attribute__((noreturn)) void child_fail(int sock, const gb_error *err)
 	_exit(GB_INIT_SETUP_FAILED);
 }
 
-static void child_wait_go(int sock)
-{
-	struct gb_msg m;
-
-	if (GB_RETRY(recv(sock, &m, sizeof(m), 0)) != sizeof(m) || m.type != GB_MSG_GO)
-		_exit(GB_INIT_SETUP_FAILED);
-}
-
 static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
 {
 	if (setns(s->mount.userns_fd, CLONE_NEWUSER) < 0)
@@ -154,7 +147,10 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	const char *host = s->hostname ? s->hostname : GB_DEFAULT_HOSTNAME;
 	pid_t cmd;
 
-	child_wait_go(sock);
+	/* Before anything that could fork or allocate much: children inherit. */
+	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
+		child_fail(sock, &err);
+	gb_cg_close_self_attach(s->cg_attach_fds);
 	if (gb_mount_sandbox(&s->mount, &scratch, &err) < 0)
 		child_fail(sock, &err);
 	if (sethostname(host, strlen(host)) < 0) {
@@ -216,13 +212,6 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	close(sv[1]);
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	return 0;
-}
-
-int gb_sandbox_go(struct gb_sandbox *sb, gb_error *err)
-{
-	if (gb_msg_send(sb->sock, GB_MSG_GO, 0, NULL, -1) < 0)
-		return gb_fail_errno(err, "start the sandbox");
 	return 0;
 }
 

@@ -29,11 +29,11 @@ struct gb_sandbox_spec {
 	uint64_t nofile;             /* RLIMIT_NOFILE, 0 = unchanged */
 	uid_t uid_base;              /* host id of uid 0 inside */
 	int cgroup_fd;               /* clone into this v2 cgroup, -1 = stay */
+	int cg_attach_fds[2];        /* v1 `tasks` files init writes itself into */
 };
 
 enum gb_msg_type {
-	GB_MSG_GO = 1,    /* supervisor -> init: cgroups attached, start */
-	GB_MSG_ERROR,     /* init or command -> supervisor: setup failed, text */
+	GB_MSG_ERROR = 1,      /* init or command -> supervisor: setup failed, text */
 	GB_MSG_READY,     /* init -> supervisor: command started; carries scratch fd */
 	GB_MSG_STATUS,    /* init -> supervisor: command's wait status */
 };
@@ -51,9 +51,8 @@ struct gb_sandbox {
 	int userns_fd;
 };
 
-/* Clone the sandbox's init; it waits for gb_sandbox_go(). */
+/* Clone the sandbox's init, which builds the sandbox and starts the command. */
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err);
-int gb_sandbox_go(struct gb_sandbox *sb, gb_error *err);
 /* Receive one message (and an fd with READY). 0 = EOF (init gone). */
 int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err);
 void gb_sandbox_close(struct gb_sandbox *sb);
