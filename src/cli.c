@@ -1,6 +1,7 @@
 /* cli: how every command reports an error: one line on stderr. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -22,3 +23,11 @@ int gb_cli_usage(const char *fmt, ...)
 	return GB_EXIT_FAILURE;
 }
 
+
+const struct gb_command *gb_cli_find(const struct gb_command *cmds, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cmds[i].name, name))
+			return &cmds[i];
+	return NULL;
+}

@@ -3,6 +3,8 @@
 #ifndef GB_CLI_H
 #define GB_CLI_H
 
+#include <stddef.h>
+
 #include "config.h"
 #include "error.h"
 
@@ -14,6 +16,14 @@ int gb_cmd_image(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
+
+/* A (sub)command table entry, and the lookup both tables use. */
+struct gb_command {
+	const char *name;
+	int (*fn)(int argc, char **argv, struct gb_config *cfg);
+};
+const struct gb_command *gb_cli_find(const struct gb_command *cmds, size_t n,
+				     const char *name);
 
 /* Print "gradebox: MSG" on stderr and return GB_EXIT_FAILURE. */
 int gb_cli_error(const gb_error *err);

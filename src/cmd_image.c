@@ -176,16 +176,14 @@ static int cmd_rm(int argc, char **argv, struct gb_config *cfg)
 
 int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg)
 {
-	static const struct {
-		const char *name;
-		int (*fn)(int, char **, struct gb_config *);
-	} subs[] = {
+	static const struct gb_command subs[] = {
 		{ "import", cmd_import },
 		{ "list", cmd_list },
 		{ "ls", cmd_list },
 		{ "inspect", cmd_inspect },
 		{ "rm", cmd_rm },
 	};
+	const struct gb_command *sub;
 
 	if (argc < 2)
 		return gb_cli_usage("image: missing subcommand (import, list, inspect, rm)");
@@ -193,8 +191,8 @@ int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg)
 		fputs(image_usage, stdout);
 		return 0;
 	}
-	for (size_t i = 0; i < GB_ARRAY_SIZE(subs); i++)
-		if (!strcmp(argv[1], subs[i].name))
-			return subs[i].fn(argc - 1, argv + 1, cfg);
-	return gb_cli_usage("image: unknown subcommand '%s'", argv[1]);
+	sub = gb_cli_find(subs, GB_ARRAY_SIZE(subs), argv[1]);
+	if (!sub)
+		return gb_cli_usage("image: unknown subcommand '%s'", argv[1]);
+	return sub->fn(argc - 1, argv + 1, cfg);
 }

@@ -17,10 +17,7 @@ static const char usage[] =
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n";
 
-static const struct {
-	const char *name;
-	int (*fn)(int, char **, struct gb_config *);
-} commands[] = {
+static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
 	{ "check", gb_cmd_check },
@@ -29,6 +26,7 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+	const struct gb_command *cmd;
 	struct gb_config cfg;
 	gb_error err = { 0 };
 
@@ -43,12 +41,10 @@ int main(int argc, char **argv)
 		puts(PACKAGE_STRING);
 		return 0;
 	}
-	for (size_t i = 0; i < GB_ARRAY_SIZE(commands); i++) {
-		if (strcmp(argv[1], commands[i].name))
-			continue;
-		if (gb_config_load(&cfg, &err) < 0)
-			return gb_cli_error(&err);
-		return commands[i].fn(argc - 1, argv + 1, &cfg);
-	}
-	return gb_cli_usage("unknown command '%s'", argv[1]);
+	cmd = gb_cli_find(commands, GB_ARRAY_SIZE(commands), argv[1]);
+	if (!cmd)
+		return gb_cli_usage("unknown command '%s'", argv[1]);
+	if (gb_config_load(&cfg, &err) < 0)
+		return gb_cli_error(&err);
+	return cmd->fn(argc - 1, argv + 1, &cfg);
 }

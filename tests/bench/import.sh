@@ -63,23 +63,17 @@ time_of() {
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
-tar_plain() {
+# tar_layers SUFFIX TARFLAGS: extract every layer tar (with SUFFIX) into its own dir
+tar_layers() {
 	local i=0 l
 	for l in "${layers[@]}"; do
 		mkdir "$run_dir/tar/$i"
-		tar -xf "$img/$l" -C "$run_dir/tar/$i"
+		tar "$2" "$img/$l$1" -C "$run_dir/tar/$i"
 		i=$((i + 1))
 	done
 }
-
-tar_gz() {
-	local i=0 l
-	for l in "${layers[@]}"; do
-		mkdir "$run_dir/tar/$i"
-		tar -xzf "$img/$l.gz" -C "$run_dir/tar/$i"
-		i=$((i + 1))
-	done
-}
+tar_plain() { tar_layers "" -xf; }
+tar_gz() { tar_layers .gz -xzf; }
 
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
