@@ -66,4 +66,4 @@ echo
 echo "== demo: limits (a busy loop against --time 1; expect exit 253)"
 rc=0
 ./gradebox run --time 1 --meta "$work/demo-meta.json" -- /bin/sh -c 'while :; do :; done' || rc=$?
-echo "exit code $rc; meta: $(tr -d '\n ' < "$work/demo-meta.json")"
+echo "exit code $rc; meta:"; cat "$work/demo-meta.json"

@@ -10,7 +10,8 @@
 
 #include "error.h"
 
-#define GB_DEFAULT_CONFIG GB_SYSCONFDIR "/gradebox/gradebox.conf"
+/* Fixed by the contract, whatever the install prefix. */
+#define GB_DEFAULT_CONFIG "/etc/gradebox/gradebox.conf"
 #define GB_DEFAULT_STATE_DIR "/var/lib/gradebox"
 #define GB_DEFAULT_RUN_DIR "/run/gradebox"
 /* Host uid/gid that uid 0 inside a sandbox maps to; GB_ID_RANGE ids follow.
