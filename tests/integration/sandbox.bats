@@ -30,6 +30,19 @@ load helpers
 	[[ "$output" == *invisible* ]]
 }
 
+@test "sandboxes running at once do not see each other" {
+	local cmd='echo $0 > /tmp/$0; sleep 2 & sleep 0.5; ls /tmp; ps -o comm | grep -cx sleep'
+	gbrun -- /bin/sh -c "$cmd" a >"$BATS_TEST_TMPDIR/a" &
+	local a=$!
+	gbrun -- /bin/sh -c "$cmd" b >"$BATS_TEST_TMPDIR/b" &
+	local b=$!
+	wait $a
+	wait $b
+	# each sees only its own file in /tmp and only its own sleep
+	[ "$(cat "$BATS_TEST_TMPDIR/a")" = "$(printf 'a\n1')" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/b")" = "$(printf 'b\n1')" ]
+}
+
 @test "the command runs as pid 2 under a private init that shows no host paths" {
 	run gbrun -- /bin/sh -c 'echo $$; cat /proc/1/comm; tr "\0" " " < /proc/1/cmdline; echo'
 	[ "${lines[0]}" = "2" ]
