@@ -1,6 +1,8 @@
 /* userns: see userns.h. A throwaway child is cloned into a new user
- * namespace only so that the namespace exists long enough to write its maps
- * and take an fd to it; the fd then keeps the namespace alive. */
+ * namespace only to bring the namespace into being. It exits at once: until
+ * it is reaped its credentials still hold the namespace, so its maps can be
+ * written and an fd taken through /proc/PID even when it is a zombie — and
+ * nobody waits for it to be scheduled. The fd then keeps the namespace. */
 #include "userns.h"
 
 #include <fcntl.h>
@@ -16,14 +18,7 @@
 
 static int userns_child(void *arg)
 {
-	const int *fds = arg;
-	char c;
-
-	/* Its copy of the write end would keep the pipe from ever closing. */
-	close(fds[1]);
-	/* Wait until the parent has its fd; EOF means done. */
-	(void)!read(fds[0], &c, 1);
-	_exit(0);
+	return 0;
 }
 
 static int write_map(pid_t pid, const char *file, unsigned base, unsigned range,
@@ -39,19 +34,14 @@ static int write_map(pid_t pid, const char *file, unsigned base, unsigned range,
 int gb_userns_create(uid_t base, unsigned range, int *fd_out, gb_error *err)
 {
 	static char stack[GB_USERNS_STACK] __attribute__((aligned(16)));
-	_cleanup_close_ int rd = -1, wr = -1;
-	int pipefd[2], status, r = -1;
+	int status, r = -1;
 	char path[64];
 	pid_t pid;
 
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return gb_fail_errno(err, "pipe");
-	rd = pipefd[0];
-	wr = pipefd[1];
-	/* CLONE_VM: the child only blocks in read(), so sharing memory makes the
-	 * clone cheap; it has its own small stack. */
+	/* CLONE_VM: the child only returns, so sharing memory makes the clone
+	 * cheap; it has its own small stack, reused once it is reaped below. */
 	pid = clone(userns_child, stack + sizeof(stack), CLONE_NEWUSER | CLONE_VM | SIGCHLD,
-		    pipefd);
+		    NULL);
 	if (pid < 0) {
 		if (errno == EPERM || errno == ENOSPC || errno == EUSERS)
 			return gb_fail_errno(err, "cannot create a user namespace (check "
@@ -72,7 +62,6 @@ int gb_userns_create(uid_t base, unsigned range, int *fd_out, gb_error *err)
 	}
 	r = 0;
 out:
-	close(gb_steal_fd(&wr));
 	GB_RETRY(waitpid(pid, &status, 0));
 	return r;
 }
