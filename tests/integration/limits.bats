@@ -101,6 +101,12 @@ setup() {
 	[ "$(META .signal)" = 25 ]
 }
 
+@test "--nofile caps open files" {
+	run lim --nofile 32 -- /bin/sh -c 'ulimit -n'
+	[ "$status" -eq 0 ]
+	[ "$output" = 32 ]
+}
+
 @test "an output flood is cut at --output without blocking the writer" {
 	run lim --time 10 --output 1000 --stdout "$BATS_TEST_TMPDIR/out" -- \
 		/bin/sh -c 'head -c 20000000 /dev/zero; echo finished >&2'
