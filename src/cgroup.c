@@ -25,13 +25,9 @@
 #include <sys/statfs.h>
 #include <time.h>
 
+#include "cgroup_fs.h"
 #include "util.h"
 
-#define CG_FILE_MAX (1024 * 1024)  /* cgroup.procs of a big tree */
-#define CG_KILL_TIMEOUT_MS 5000    /* SIGKILLed processes normally go in ms */
-#define CG_RMDIR_TIMEOUT_MS 1000   /* an emptied cgroup can stay busy briefly */
-#define CG_POLL_MS 20              /* re-check even without a notification */
-#define CG_FREEZE_ROUNDS 100       /* kill rounds of the freezer fallback */
 
 /* Controllers a v2 base hands down; cpu only helps (weights), usage works
  * without it. */
@@ -44,40 +40,6 @@ static const struct {
 	{ "cpu", false },
 };
 
-static int join(char *out, const char *a, const char *b, gb_error *err)
-{
-	int n = snprintf(out, PATH_MAX, "%s/%s", a, b);
-
-	if (n < 0 || n >= PATH_MAX)
-		return gb_fail(err, ENAMETOOLONG, "cgroup path %s/%s", a, b);
-	return 0;
-}
-
-static bool is_fs(const char *path, unsigned long magic)
-{
-	struct statfs st;
-
-	return GB_RETRY(statfs(path, &st)) == 0 && (unsigned long)st.f_type == magic;
-}
-
-static bool exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-/* Is word one of the space-separated words of list? */
-static bool has_word(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == '\0' || p[n] == ' ' || p[n] == '\n'))
-			return true;
-	return false;
-}
-
 static void set_why(struct gb_cg_host *host, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static void set_why(struct gb_cg_host *host, const char *fmt, ...)
@@ -87,62 +49,6 @@ static void set_why(struct gb_cg_host *host, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(host->why, sizeof(host->why), fmt, ap);
 	va_end(ap);
-}
-
-static int read_at(const char *dir, const char *name, char **out, gb_error *err)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, name, err) < 0)
-		return -1;
-	return gb_read_file(path, CG_FILE_MAX, out, NULL, err);
-}
-
-static int write_at(const char *dir, const char *name, const char *data, gb_error *err)
-{
-	char path[PATH_MAX];
-
-	if (join(path, dir, name, err) < 0)
-		return -1;
-	if (gb_write_file(path, data, err) < 0) {
-		/* gb_write_file names only the file; say which cgroup. */
-		int e = err->errnum;
-		return gb_fail(err, e, "write '%s' to %s", data, path);
-	}
-	return 0;
-}
-
-static int read_u64_at(const char *dir, const char *name, uint64_t *out, gb_error *err)
-{
-	_cleanup_free_ char *buf = NULL;
-
-	if (read_at(dir, name, &buf, err) < 0)
-		return -1;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (gb_parse_u64(buf, out) < 0)
-		return gb_fail(err, 0, "%s/%s: expected a number, got '%s'", dir, name, buf);
-	return 0;
-}
-
-/* The value of "key N" in a flat keyed file (cpu.stat, memory.events...);
- * *out = 0 when the key is absent (older kernels). */
-static int read_key_at(const char *dir, const char *name, const char *key, uint64_t *out,
-		       gb_error *err)
-{
-	_cleanup_free_ char *buf = NULL;
-	size_t klen = strlen(key);
-
-	*out = 0;
-	if (read_at(dir, name, &buf, err) < 0)
-		return -1;
-	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
-		if (strncmp(line, key, klen) || line[klen] != ' ')
-			continue;
-		if (gb_parse_u64(line + klen + 1, out) < 0)
-			return gb_fail(err, 0, "%s/%s: bad '%s' line", dir, name, key);
-		return 0;
-	}
-	return 0;
 }
 
 /* This process's cgroup in one hierarchy, relative to its mount: the v2
@@ -207,24 +113,24 @@ static int v2_enable(const char *dir, const char **missing, gb_error *err)
 	_cleanup_free_ char *avail = NULL, *enabled = NULL;
 
 	*missing = NULL;
-	if (read_at(dir, "cgroup.controllers", &avail, err) < 0 ||
-	    read_at(dir, "cgroup.subtree_control", &enabled, err) < 0)
+	if (gb_cgfs_read_at(dir, "cgroup.controllers", &avail, err) < 0 ||
+	    gb_cgfs_read_at(dir, "cgroup.subtree_control", &enabled, err) < 0)
 		return -1;
 	for (size_t i = 0; i < GB_ARRAY_SIZE(v2_controllers); i++) {
 		const char *name = v2_controllers[i].name;
 		char op[32];
 		gb_error e = { 0 };
 
-		if (!has_word(avail, name)) {
+		if (!gb_cgfs_has_word(avail, name)) {
 			if (!v2_controllers[i].required)
 				continue;
 			*missing = name;
 			return gb_fail(err, 0, "%s/cgroup.controllers has no %s controller", dir, name);
 		}
-		if (has_word(enabled, name))
+		if (gb_cgfs_has_word(enabled, name))
 			continue;
 		snprintf(op, sizeof(op), "+%s", name);
-		if (write_at(dir, "cgroup.subtree_control", op, &e) < 0 && v2_controllers[i].required) {
+		if (gb_cgfs_write_at(dir, "cgroup.subtree_control", op, &e) < 0 && v2_controllers[i].required) {
 			*err = e;
 			return -1;
 		}
@@ -240,7 +146,7 @@ static int v2_move_self_to_leaf(const char *dir, gb_error *err)
 	_cleanup_free_ char *procs = NULL;
 	char leaf[PATH_MAX], self[32];
 
-	if (read_at(dir, "cgroup.procs", &procs, err) < 0)
+	if (gb_cgfs_read_at(dir, "cgroup.procs", &procs, err) < 0)
 		return -1;
 	snprintf(self, sizeof(self), "%d", (int)getpid());
 	for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n"))
@@ -249,9 +155,9 @@ static int v2_move_self_to_leaf(const char *dir, gb_error *err)
 				       "cannot hand controllers down: start gradebox in a cgroup of "
 				       "its own (its systemd unit, or systemd-run --scope -p "
 				       "Delegate=yes), or set cgroup_root", dir, p);
-	if (join(leaf, dir, GB_CG_SUPERVISORS, err) < 0 || mkdir_cg(leaf, err) < 0)
+	if (gb_cgfs_join(leaf, dir, GB_CG_SUPERVISORS, err) < 0 || mkdir_cg(leaf, err) < 0)
 		return -1;
-	return write_at(leaf, "cgroup.procs", self, err);
+	return gb_cgfs_write_at(leaf, "cgroup.procs", self, err);
 }
 
 static int detect_v2(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
@@ -275,7 +181,7 @@ static int detect_v2(const struct gb_config *cfg, struct gb_cg_host *host, gb_er
 			return gb_context(err, "cgroup_root");
 	} else {
 		strcpy(delegated, own_dir);
-		if (join(host->v2_base, delegated, GB_CG_BASE, err) < 0)
+		if (gb_cgfs_join(host->v2_base, delegated, GB_CG_BASE, err) < 0)
 			return -1;
 	}
 
@@ -318,7 +224,7 @@ static int hybrid_base(const struct gb_config *cfg, const char *mount, const cha
 	char own[PATH_MAX], dir[PATH_MAX];
 
 	if (cfg->cgroup_root[0]) {
-		if (join(out, mount, cfg->cgroup_root + sizeof(GB_CG_UNIFIED), err) < 0 ||
+		if (gb_cgfs_join(out, mount, cfg->cgroup_root + sizeof(GB_CG_UNIFIED), err) < 0 ||
 		    gb_mkdir_p(out, 0755, err) < 0)
 			goto fail;
 	} else {
@@ -326,12 +232,12 @@ static int hybrid_base(const struct gb_config *cfg, const char *mount, const cha
 			return -1;
 		if (snprintf(dir, sizeof(dir), "%s%s", mount, own) >= (int)sizeof(dir))
 			return gb_fail(err, ENAMETOOLONG, "cgroup path %s%s", mount, own);
-		if (join(out, dir, GB_CG_BASE, err) < 0 || mkdir_cg(out, err) < 0)
+		if (gb_cgfs_join(out, dir, GB_CG_BASE, err) < 0 || mkdir_cg(out, err) < 0)
 			goto fail;
 	}
 	if (!probe)
 		return 0;
-	if (join(dir, out, probe, err) < 0)
+	if (gb_cgfs_join(dir, out, probe, err) < 0)
 		return -1;
 	if (access(dir, W_OK) == 0)
 		return 0;
@@ -367,11 +273,11 @@ int gb_cg_detect(const struct gb_config *cfg, struct gb_cg_host *host, gb_error 
 	int r;
 
 	memset(host, 0, sizeof(*host));
-	if (is_fs(GB_CG_MOUNT, CGROUP2_SUPER_MAGIC)) {
+	if (gb_cgfs_is_fs(GB_CG_MOUNT, CGROUP2_SUPER_MAGIC)) {
 		r = detect_v2(cfg, host, err);
-	} else if (is_fs(GB_CG_UNIFIED, CGROUP2_SUPER_MAGIC)) {
-		if (!is_fs(GB_CG_V1_MEMORY, CGROUP_SUPER_MAGIC) ||
-		    !is_fs(GB_CG_V1_PIDS, CGROUP_SUPER_MAGIC))
+	} else if (gb_cgfs_is_fs(GB_CG_UNIFIED, CGROUP2_SUPER_MAGIC)) {
+		if (!gb_cgfs_is_fs(GB_CG_V1_MEMORY, CGROUP_SUPER_MAGIC) ||
+		    !gb_cgfs_is_fs(GB_CG_V1_PIDS, CGROUP_SUPER_MAGIC))
 			r = gb_fail(err, 0, "hybrid cgroups without the v1 memory and pids "
 				    "controllers at %s and %s: mount them, or boot with "
 				    "systemd.unified_cgroup_hierarchy=1 for pure cgroup v2",
@@ -403,25 +309,25 @@ static int set_limits(struct gb_cgroup *cg, const struct gb_cg_limits *l, gb_err
 
 	if (l->memory_bytes) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->memory_bytes);
-		if (write_at(mem, v2 ? "memory.max" : "memory.limit_in_bytes", num, err) < 0)
+		if (gb_cgfs_write_at(mem, v2 ? "memory.max" : "memory.limit_in_bytes", num, err) < 0)
 			return -1;
 		/* No swap: the limit is on memory the sandbox really holds. The
 		 * swap files are missing without swap accounting; nothing to cap. */
 		if (v2) {
-			if (write_at(mem, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
+			if (gb_cgfs_write_at(mem, "memory.swap.max", "0", err) < 0 && err->errnum != ENOENT)
 				return -1;
 		} else {
-			if (write_at(mem, "memory.memsw.limit_in_bytes", num, err) < 0 &&
+			if (gb_cgfs_write_at(mem, "memory.memsw.limit_in_bytes", num, err) < 0 &&
 			    err->errnum != ENOENT)
 				return -1;
 			/* Best effort: absent or read-only at some levels. */
-			write_at(mem, "memory.swappiness", "0", &ignored);
+			gb_cgfs_write_at(mem, "memory.swappiness", "0", &ignored);
 		}
 		gb_error_clear(err);
 	}
 	if (l->pids) {
 		snprintf(num, sizeof(num), "%llu", (unsigned long long)l->pids);
-		if (write_at(pids, "pids.max", num, err) < 0)
+		if (gb_cgfs_write_at(pids, "pids.max", num, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -441,7 +347,7 @@ static int mkdir_new(const char *parent, const char *name, char *out, gb_error *
 {
 	char path[PATH_MAX];
 
-	if (join(path, parent, name, err) < 0)
+	if (gb_cgfs_join(path, parent, name, err) < 0)
 		return -1;
 	if (mkdir(path, 0755) < 0) {
 		if (errno == EEXIST)
@@ -502,7 +408,7 @@ int gb_cg_attach(const struct gb_cgroup *cg, pid_t pid, bool v2_too, gb_error *e
 
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	for (size_t i = 0; i < GB_ARRAY_SIZE(dirs); i++)
-		if (dirs[i][0] && write_at(dirs[i], "cgroup.procs", num, err) < 0)
+		if (dirs[i][0] && gb_cgfs_write_at(dirs[i], "cgroup.procs", num, err) < 0)
 			return gb_context(err, "move pid %d into its cgroup", (int)pid);
 	return 0;
 }
@@ -517,7 +423,7 @@ int gb_cg_open_self_attach(const struct gb_cgroup *cg, int fds[GB_CG_V1_MAX], gb
 		char path[PATH_MAX];
 		if (!dirs[i][0])
 			continue;
-		if (join(path, dirs[i], "tasks", err) < 0)
+		if (gb_cgfs_join(path, dirs[i], "tasks", err) < 0)
 			goto fail;
 		fds[i] = GB_RETRY(open(path, O_WRONLY | O_CLOEXEC));
 		if (fds[i] < 0) {
@@ -559,7 +465,7 @@ int gb_cg_cpu_usage_ns(const struct gb_cgroup *cg, uint64_t *ns, gb_error *err)
 
 	/* cpu.stat's usage_usec is kept without the cpu controller, so it
 	 * serves hybrid hosts as well; it covers every descendant. */
-	if (read_key_at(cg->v2_path, "cpu.stat", "usage_usec", &usec, err) < 0)
+	if (gb_cgfs_read_key_at(cg->v2_path, "cpu.stat", "usage_usec", &usec, err) < 0)
 		return -1;
 	*ns = usec * 1000;
 	return 0;
@@ -569,9 +475,9 @@ int gb_cg_memory_peak(const struct gb_cgroup *cg, uint64_t *bytes, gb_error *err
 {
 	*bytes = 0;
 	if (cg->host->backend == GB_CG_HYBRID)
-		return read_u64_at(cg->mem_path, "memory.max_usage_in_bytes", bytes, err);
+		return gb_cgfs_read_u64_at(cg->mem_path, "memory.max_usage_in_bytes", bytes, err);
 	/* memory.peak came with Linux 5.19; before it there is no peak to give. */
-	if (read_u64_at(cg->v2_path, "memory.peak", bytes, err) < 0) {
+	if (gb_cgfs_read_u64_at(cg->v2_path, "memory.peak", bytes, err) < 0) {
 		if (err->errnum != ENOENT)
 			return -1;
 		gb_error_clear(err);
@@ -588,14 +494,14 @@ static int v1_oom_kills(const char *dir, uint64_t *sum, gb_error *err)
 
 	if (!d)
 		return gb_fail_errno(err, "open %s", dir);
-	if (read_key_at(dir, "memory.oom_control", "oom_kill", &n, err) < 0)
+	if (gb_cgfs_read_key_at(dir, "memory.oom_control", "oom_kill", &n, err) < 0)
 		return -1;
 	*sum += n;
 	while ((de = readdir(d))) {
 		char sub[PATH_MAX];
 		if (de->d_type != DT_DIR || de->d_name[0] == '.')
 			continue;
-		if (join(sub, dir, de->d_name, err) < 0 || v1_oom_kills(sub, sum, err) < 0)
+		if (gb_cgfs_join(sub, dir, de->d_name, err) < 0 || v1_oom_kills(sub, sum, err) < 0)
 			return -1;
 	}
 	return 0;
@@ -607,25 +513,14 @@ int gb_cg_oom_kills(const struct gb_cgroup *cg, uint64_t *count, gb_error *err)
 	if (cg->host->backend == GB_CG_HYBRID)
 		return v1_oom_kills(cg->mem_path, count, err);
 	/* memory.events (not .local) includes the descendants. */
-	return read_key_at(cg->v2_path, "memory.events", "oom_kill", count, err);
+	return gb_cgfs_read_key_at(cg->v2_path, "memory.events", "oom_kill", count, err);
 }
 
 int gb_cg_pids_current(const struct gb_cgroup *cg, uint64_t *n, gb_error *err)
 {
 	bool hybrid = cg->host->backend == GB_CG_HYBRID;
 
-	return read_u64_at(hybrid ? cg->pids_path : cg->v2_path, "pids.current", n, err);
-}
-
-static bool events_populated(int fd)
-{
-	char buf[256];
-	ssize_t n = GB_RETRY(pread(fd, buf, sizeof(buf) - 1, 0));
-
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return strstr(buf, "populated 1") != NULL;
+	return gb_cgfs_read_u64_at(hybrid ? cg->pids_path : cg->v2_path, "pids.current", n, err);
 }
 
 bool gb_cg_populated(const struct gb_cgroup *cg)
@@ -633,188 +528,9 @@ bool gb_cg_populated(const struct gb_cgroup *cg)
 	char path[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 
-	if (!cg->v2_path[0] || join(path, cg->v2_path, "cgroup.events", NULL) < 0)
+	if (!cg->v2_path[0] || gb_cgfs_join(path, cg->v2_path, "cgroup.events", NULL) < 0)
 		return false;
 	fd = GB_RETRY(open(path, O_RDONLY | O_CLOEXEC));
-	return fd >= 0 && events_populated(fd);
+	return fd >= 0 && gb_cgfs_events_populated(fd);
 }
 
-/* --- kill and remove ------------------------------------------------------ */
-
-/* SIGKILL every process listed in dir/cgroup.procs and below; *seen counts
- * them. A vanished directory is an empty one. */
-static int kill_listed(const char *dir, unsigned *seen, gb_error *err)
-{
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	_cleanup_free_ char *procs = NULL;
-	struct dirent *de;
-
-	if (!d)
-		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", dir);
-	if (read_at(dir, "cgroup.procs", &procs, err) < 0)
-		return err->errnum == ENOENT ? 0 : -1;
-	for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n")) {
-		int pid = atoi(p);
-		if (pid > 0) {
-			kill(pid, SIGKILL);
-			(*seen)++;
-		}
-	}
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (join(sub, dir, de->d_name, err) < 0 || kill_listed(sub, seen, err) < 0)
-			return -1;
-	}
-	return 0;
-}
-
-/* Kernels before 5.14 lack cgroup.kill: freeze so nobody forks while we
- * read the lists, SIGKILL what is listed, thaw so the killed can die. */
-int gb_cg_kill_fallback(const struct gb_cgroup *cg, gb_error *err)
-{
-	gb_error ignored = { 0 };
-	unsigned seen = 1;
-	int r = 0;
-
-	/* Without the v2 freezer (< 5.2) the repeated rounds catch forks. */
-	write_at(cg->v2_path, "cgroup.freeze", "1", &ignored);
-	for (int round = 0; round < CG_FREEZE_ROUNDS && seen && r == 0; round++) {
-		seen = 0;
-		r = kill_listed(cg->v2_path, &seen, err);
-		if (r == 0 && cg->mem_path[0])
-			r = kill_listed(cg->mem_path, &seen, err);
-	}
-	write_at(cg->v2_path, "cgroup.freeze", "0", &ignored);
-	return r;
-}
-
-/* Wait until the cgroup is empty: cgroup.events says "populated 0" (poll
- * wakes with POLLPRI when it changes), and on hybrid hosts the v1 lists
- * are empty too; strays found there are SIGKILLed. */
-static int wait_empty(const struct gb_cgroup *cg, gb_error *err)
-{
-	char path[PATH_MAX];
-	_cleanup_close_ int fd = -1;
-	uint64_t deadline = gb_now_ns() + CG_KILL_TIMEOUT_MS * 1000000ull;
-
-	if (join(path, cg->v2_path, "cgroup.events", err) < 0)
-		return -1;
-	fd = GB_RETRY(open(path, O_RDONLY | O_CLOEXEC));
-	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLPRI };
-		unsigned v1 = 0;
-		uint64_t now;
-
-		if (cg->mem_path[0] && kill_listed(cg->mem_path, &v1, err) < 0)
-			return -1;
-		if (cg->pids_path[0] && kill_listed(cg->pids_path, &v1, err) < 0)
-			return -1;
-		if (!v1 && (fd < 0 || !events_populated(fd)))
-			return 0;
-		now = gb_now_ns();
-		if (now >= deadline)
-			return gb_fail(err, ETIMEDOUT, "processes of cgroup %s still alive %d s after "
-				       "SIGKILL (stuck in the kernel? see its cgroup.procs)",
-				       cg->v2_path, CG_KILL_TIMEOUT_MS / 1000);
-		if (GB_RETRY(poll(&pfd, fd >= 0, CG_POLL_MS)) < 0)
-			return gb_fail_errno(err, "poll %s", path);
-	}
-}
-
-int gb_cg_kill(const struct gb_cgroup *cg, gb_error *err)
-{
-	if (!cg->v2_path[0])
-		return 0;
-	/* Every process of a sandbox is in its v2 cgroup (born there or
-	 * attached with v2_too): an unpopulated one has nothing to kill, here
-	 * or in the v1 hierarchies. The common case at the end of a run. */
-	if (!gb_cg_populated(cg) && exists(cg->v2_path))
-		return 0;
-	if (write_at(cg->v2_path, "cgroup.kill", "1", err) < 0) {
-		if (err->errnum != ENOENT)
-			return gb_context(err, "kill the processes of cgroup %s", cg->v2_path);
-		gb_error_clear(err);
-		/* No cgroup.kill: an old kernel, or the cgroup is gone. */
-		if (exists(cg->v2_path) && gb_cg_kill_fallback(cg, err) < 0)
-			return gb_context(err, "kill the processes of cgroup %s", cg->v2_path);
-	}
-	return wait_empty(cg, err);
-}
-
-/* rmdir with a short retry: a cgroup just emptied can be busy a moment. */
-static int rmdir_retry(int dirfd, const char *name, const char *path, gb_error *err)
-{
-	uint64_t deadline = gb_now_ns() + CG_RMDIR_TIMEOUT_MS * 1000000ull;
-	struct timespec pause = { 0, CG_POLL_MS * 1000000L };
-
-	while (unlinkat(dirfd, name, AT_REMOVEDIR) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		if (errno != EBUSY && errno != EINTR)
-			return gb_fail_errno(err, "remove cgroup %s", path);
-		if (errno == EBUSY && gb_now_ns() >= deadline)
-			return gb_fail_errno(err, "remove cgroup %s (processes left in it?)", path);
-		nanosleep(&pause, NULL);
-	}
-	return 0;
-}
-
-/* Children first: a cgroup with children cannot go. Its control files are
- * not real files and go with it. */
-static int rmdir_tree(const char *path, gb_error *err)
-{
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int fd;
-
-	/* A leaf (every sandbox cgroup) goes at once, without a listing. */
-	if (rmdir(path) == 0 || errno == ENOENT)
-		return 0;
-	fd = GB_RETRY(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", path);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return gb_fail_errno(err, "open %s", path);
-	}
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (join(sub, path, de->d_name, err) < 0 || rmdir_tree(sub, err) < 0)
-			return -1;
-	}
-	return rmdir_retry(AT_FDCWD, path, path, err);
-}
-
-int gb_cg_destroy(struct gb_cgroup *cg, gb_error *err)
-{
-	char *paths[] = { cg->v2_path, cg->mem_path, cg->pids_path };
-	gb_error e = { 0 };
-	int r = 0;
-
-	/* Keep going after a failure: remove as much as we can, report the first. */
-	if (gb_cg_kill(cg, &e) < 0) {
-		*err = e;
-		r = -1;
-	}
-	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++) {
-		if (!paths[i][0])
-			continue;
-		if (rmdir_tree(paths[i], &e) < 0 && r == 0) {
-			*err = e;
-			r = -1;
-		}
-	}
-	/* A zeroed struct has fd 0 and no path: that fd is not ours. */
-	if (cg->v2_path[0] && cg->v2_fd >= 0)
-		close(cg->v2_fd);
-	cg->v2_fd = -1;
-	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++)
-		paths[i][0] = '\0';
-	return r;
-}
