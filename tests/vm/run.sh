@@ -64,6 +64,11 @@
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# The VM mounts fresh tmpfs on /tmp, /run, /var/tmp and /dev/shm: a project
+# checked out below one of them is shared into the VM on its own, read-only,
+# at the same path (a CI clone in /tmp, say).
+project_share=
+case $top in /tmp/* | /run/* | /var/tmp/* | /dev/shm/*) project_share=$top ;; esac
 work=$top/tests/.work/vm
 timeout_s=${GB_VM_TIMEOUT:-1200}
 mem=${GB_VM_MEM:-4G}
@@ -116,7 +121,7 @@ if [ $mode = bats ]; then
 	fi
 	[ ${#tests[@]} -gt 0 ] || give_up "no bats files to run"
 	for i in "${!tests[@]}"; do
-		case ${tests[i]} in /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
+		case ${tests[i]} in "$top"/*) ;; /tmp/* | /run/* | /dev/* | /proc/* | /sys/*)
 			give_up "${tests[i]} is not visible in the VM (its /tmp, /run, /dev are its own)" ;;
 		esac
 		tests[i]=${tests[i]#"$top"/}
@@ -249,6 +254,12 @@ $bb chmod 1777 /run/lock
 $bb hostname gbvm
 $bb ip link set lo up
 echo "stage2 $($bb cat /proc/uptime)" >>$out/progress
+. $out/vm.conf
+if [ -n "$GB_VM_PROJECT" ]; then
+	$bb mkdir -p "$GB_VM_PROJECT"
+	$bb mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000,cache=loose,ro gbvmproj \
+		"$GB_VM_PROJECT" || die "mount the project share on $GB_VM_PROJECT failed"
+fi
 
 # cgroups as a systemd host has them: controllers enabled from the root down
 # to the cgroup the tests run in (vm.conf: GB_VM_CGROUP).
@@ -387,7 +398,8 @@ trap 'interrupted HUP 129' HUP
 	shell) echo 'PS1="gbvm:\w# "' ;;
 	esac
 } >"$run/out/job.sh"
-printf 'GB_VM_CGROUP=%s\nGB_VM_MODE=%s\n' "$vm_cgroup" "$mode" >"$run/out/vm.conf"
+printf 'GB_VM_CGROUP=%s\nGB_VM_MODE=%s\nGB_VM_PROJECT=%s\n' "$vm_cgroup" "$mode" "$project_share" \
+	>"$run/out/vm.conf"
 : >"$run/out/tap"
 
 esc() { printf '%s' "${1//,/,,}"; } # qemu option values: a comma is doubled
@@ -397,6 +409,8 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$smp"
 	-kernel "$kernel" -initrd "$initramfs" -append "$cmdline"
 	-virtfs "local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$(esc "$run/out"),mount_tag=gbvmout,security_model=none,multidevs=remap")
+[ -z "$project_share" ] ||
+	qemu+=(-virtfs "local,path=$(esc "$project_share"),mount_tag=gbvmproj,security_model=none,readonly=on,multidevs=remap")
 
 if [ $mode = shell ]; then
 	note "vm: booting $kernel; the console is this terminal (exit the shell to power off, Ctrl-A x to kill)"
