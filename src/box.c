@@ -114,7 +114,6 @@ void gb_box_on_message(struct gb_box *b)
 
 	if (r <= 0) {
 		gb_closep(&b->sb.sock);
-		b->sb.sock = -1;
 		if (r < 0)
 			gb_box_fail(b, &e);
 		return;
@@ -228,7 +227,6 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 		return -1;
 	gb_closep(&b->out.wfd);
 	gb_closep(&b->errout.wfd);
-	b->out.wfd = b->errout.wfd = -1;
 	arm_tick(b, 0);
 	return 0;
 }
@@ -265,7 +263,6 @@ int gb_box_start(struct gb_job *job, struct gb_sandbox_spec *spec, const struct 
 	gb_closep(&b->sb.sock);
 	gb_closep(&b->out.rfd);
 	gb_closep(&b->errout.rfd);
-	b->sb.sock = b->out.rfd = b->errout.rfd = -1;
 	if (b->sb.pidfd < 0)
 		b->init_done = true;
 	return 0;

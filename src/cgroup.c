@@ -17,13 +17,10 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <time.h>
 
 #include "cgroup_fs.h"
 #include "util.h"
@@ -453,7 +450,6 @@ void gb_cg_close_self_attach(int fds[GB_CG_V1_MAX])
 {
 	for (size_t i = 0; i < GB_CG_V1_MAX; i++) {
 		gb_closep(&fds[i]);
-		fds[i] = -1;
 	}
 }
 
@@ -486,25 +482,14 @@ int gb_cg_memory_peak(const struct gb_cgroup *cg, uint64_t *bytes, gb_error *err
 }
 
 /* v1 counts an OOM kill only in the victim's own cgroup: add up the tree. */
-static int v1_oom_kills(const char *dir, uint64_t *sum, gb_error *err)
+static int v1_oom_kills(const char *dir, void *sum, gb_error *err)
 {
-	_cleanup_closedir_ DIR *d = opendir(dir);
-	struct dirent *de;
 	uint64_t n;
 
-	if (!d)
-		return gb_fail_errno(err, "open %s", dir);
 	if (gb_cgfs_read_key_at(dir, "memory.oom_control", "oom_kill", &n, err) < 0)
 		return -1;
-	*sum += n;
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (gb_cgfs_join(sub, dir, de->d_name, err) < 0 || v1_oom_kills(sub, sum, err) < 0)
-			return -1;
-	}
-	return 0;
+	*(uint64_t *)sum += n;
+	return gb_cgfs_for_each_child(dir, v1_oom_kills, sum, err);
 }
 
 int gb_cg_oom_kills(const struct gb_cgroup *cg, uint64_t *count, gb_error *err)

@@ -1,6 +1,8 @@
 /* cgroup_fs: see cgroup_fs.h. */
 #include "cgroup_fs.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -109,3 +111,21 @@ bool gb_cgfs_events_populated(int fd)
 	return strstr(buf, "populated 1") != NULL;
 }
 
+
+int gb_cgfs_for_each_child(const char *dir, int (*fn)(const char *sub, void *arg, gb_error *err),
+			   void *arg, gb_error *err)
+{
+	_cleanup_closedir_ DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (!d)
+		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", dir);
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (gb_cgfs_join(sub, dir, de->d_name, err) < 0 || fn(sub, arg, err) < 0)
+			return -1;
+	}
+	return 0;
+}

@@ -22,6 +22,11 @@ int gb_cgfs_read_u64_at(const char *dir, const char *name, uint64_t *out, gb_err
  * *out = 0 when the key is absent (older kernels). */
 int gb_cgfs_read_key_at(const char *dir, const char *name, const char *key, uint64_t *out,
 			gb_error *err);
+/* Call fn(child path) for every child cgroup directory of dir (not
+ * recursive: fn recurses when it wants the whole tree). A vanished dir has
+ * no children. Stops at the first fn failure. */
+int gb_cgfs_for_each_child(const char *dir, int (*fn)(const char *sub, void *arg, gb_error *err),
+			   void *arg, gb_error *err);
 /* "populated 1" in an open cgroup.events? */
 bool gb_cgfs_events_populated(int fd);
 

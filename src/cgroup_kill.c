@@ -21,31 +21,20 @@
 
 /* SIGKILL every process listed in dir/cgroup.procs and below; *seen counts
  * them. A vanished directory is an empty one. */
-static int kill_listed(const char *dir, unsigned *seen, gb_error *err)
+static int kill_listed(const char *dir, void *seen, gb_error *err)
 {
-	_cleanup_closedir_ DIR *d = opendir(dir);
 	_cleanup_free_ char *procs = NULL;
-	struct dirent *de;
 
-	if (!d)
-		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", dir);
 	if (gb_cgfs_read_at(dir, "cgroup.procs", &procs, err) < 0)
 		return err->errnum == ENOENT ? 0 : -1;
 	for (char *p = strtok(procs, "\n"); p; p = strtok(NULL, "\n")) {
 		int pid = atoi(p);
 		if (pid > 0) {
 			kill(pid, SIGKILL);
-			(*seen)++;
+			(*(unsigned *)seen)++;
 		}
 	}
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
-			continue;
-		if (gb_cgfs_join(sub, dir, de->d_name, err) < 0 || kill_listed(sub, seen, err) < 0)
-			return -1;
-	}
-	return 0;
+	return gb_cgfs_for_each_child(dir, kill_listed, seen, err);
 }
 
 /* Kernels before 5.14 lack cgroup.kill: freeze so nobody forks while we
@@ -141,31 +130,13 @@ static int rmdir_retry(int dirfd, const char *name, const char *path, gb_error *
 
 /* Children first: a cgroup with children cannot go. Its control files are
  * not real files and go with it. */
-static int rmdir_tree(const char *path, gb_error *err)
+static int rmdir_tree(const char *path, void *unused, gb_error *err)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-	int fd;
-
 	/* A leaf (every sandbox cgroup) goes at once, without a listing. */
 	if (rmdir(path) == 0 || errno == ENOENT)
 		return 0;
-	fd = GB_RETRY(open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", path);
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return gb_fail_errno(err, "open %s", path);
-	}
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (gb_cgfs_join(sub, path, de->d_name, err) < 0 || rmdir_tree(sub, err) < 0)
-			return -1;
-	}
+	if (gb_cgfs_for_each_child(path, rmdir_tree, NULL, err) < 0)
+		return -1;
 	return rmdir_retry(AT_FDCWD, path, path, err);
 }
 
@@ -183,7 +154,7 @@ int gb_cg_destroy(struct gb_cgroup *cg, gb_error *err)
 	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++) {
 		if (!paths[i][0])
 			continue;
-		if (rmdir_tree(paths[i], &e) < 0 && r == 0) {
+		if (rmdir_tree(paths[i], NULL, &e) < 0 && r == 0) {
 			*err = e;
 			r = -1;
 		}

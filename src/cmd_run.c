@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "image.h"
+#include "mount.h"
 #include "seccomp.h"
 #include "supervisor.h"
 #include "util.h"
@@ -17,7 +18,6 @@
 #define GB_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GB_WORKER_ID 4242
 #define GB_HARD_TIME_FACTOR 3
-#define GB_MAX_BINDS 64
 #define GB_MAX_ENV 256
 #define GB_MB (1024ull * 1024ull)
 /* Print the usage error and fail (-1) where a function returns an index. */
@@ -25,7 +25,7 @@
 
 struct run_args {
 	const char *rootfs, *image, *cwd, *hostname, *seccomp, *meta, *out_path, *err_path;
-	struct gb_bind binds[GB_MAX_BINDS];
+	struct gb_bind binds[GB_MOUNT_MAX_BINDS];
 	size_t nbinds;
 	char *env[GB_MAX_ENV];
 	size_t nenv;
@@ -128,8 +128,8 @@ static int parse_bind(char *v, struct run_args *a)
 	char *dst, *mode, *src;
 	struct stat st;
 
-	if (a->nbinds == GB_MAX_BINDS)
-		return gb_cli_usage("--bind: at most %d binds", GB_MAX_BINDS);
+	if (a->nbinds == GB_MOUNT_MAX_BINDS)
+		return gb_cli_usage("--bind: at most %d binds", GB_MOUNT_MAX_BINDS);
 	dst = strchr(v, ':');
 	if (!dst || dst == v)
 		return gb_cli_usage("--bind: '%s' is not SRC:DST[:rw]", v);

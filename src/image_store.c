@@ -36,7 +36,6 @@ int gb_image_store_open(const struct gb_config *cfg, struct gb_image_store *st, 
 {
 	char path[PATH_MAX];
 
-	st->lock_fd = st->layers_fd = st->images_fd = -1;
 	if (gb_image_fmt(st->layers_path, sizeof(st->layers_path), err,
 			 "%s/" GB_IMAGE_LAYERS_DIR, cfg->state_dir) < 0 ||
 	    gb_image_fmt(path, sizeof(path), err, "%s/" GB_IMAGE_LOCK_FILE, cfg->state_dir) < 0)
@@ -81,7 +80,6 @@ void gb_image_store_close(struct gb_image_store *st)
 	gb_closep(&st->lock_fd);
 	gb_closep(&st->layers_fd);
 	gb_closep(&st->images_fd);
-	st->lock_fd = st->layers_fd = st->images_fd = -1;
 }
 
 static void store_closep(struct gb_image_store *st)

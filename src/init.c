@@ -20,7 +20,7 @@ static const int forwarded[] = {
 	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH,
 };
 
-static __attribute__((noreturn)) void cmd_fail(int sock, const gb_error *err)
+void gb_init_fail(int sock, const gb_error *err)
 {
 	gb_msg_send(sock, GB_MSG_ERROR, 0, err->msg, -1);
 	_exit(GB_INIT_SETUP_FAILED);
@@ -63,32 +63,32 @@ void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
 	/* Own session: no controlling terminal, so no TIOCSTI into the host's. */
 	if (setsid() < 0) {
 		gb_fail_errno(&err, "setsid");
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	}
 	if (setup_stdio(s->stdio, &err) < 0)
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if ((s->fsize_bytes && set_rlimit(RLIMIT_FSIZE, s->fsize_bytes, "fsize", &err) < 0) ||
 	    (s->nofile && set_rlimit(RLIMIT_NOFILE, s->nofile, "nofile", &err) < 0) ||
 	    set_rlimit(RLIMIT_CORE, 0, "core", &err) < 0)
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if (!s->root && gb_caps_drop_bounding(&err) < 0)
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if (setgroups(0, NULL) < 0 || setresgid(s->gid, s->gid, s->gid) < 0 ||
 	    setresuid(s->uid, s->uid, s->uid) < 0) {
 		gb_fail_errno(&err, "become uid %u gid %u inside the sandbox", s->uid, s->gid);
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	}
 	if (!s->root && gb_caps_clear(&err) < 0)
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if (chdir(s->cwd ? s->cwd : "/") < 0) {
 		gb_fail_errno(&err, "working directory %s inside the sandbox",
 			      s->cwd ? s->cwd : "/");
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	}
 	/* No fd of gradebox survives execve; sock is close-on-exec too. */
 	gb_cloexec_from(3);
 	if (gb_seccomp_install(s->seccomp, &err) < 0)
-		cmd_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	environ = (char **)s->envp;
 	execvp(s->argv[0], s->argv);
 	if (errno == ENOENT && strchr(s->argv[0], '/'))
@@ -100,7 +100,7 @@ void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
 	else
 		gb_fail_errno(&err, "cannot execute %s in the sandbox", s->argv[0]);
 	/* seccomp is on: only write and exit_group from here, both allowed. */
-	cmd_fail(sock, &err);
+	gb_init_fail(sock, &err);
 }
 
 static void forwarded_set(sigset_t *set)

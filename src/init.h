@@ -9,6 +9,9 @@
 /* init's exit code when setup failed (the supervisor has the message). */
 #define GB_INIT_SETUP_FAILED 254
 
+/* Report a setup failure to the supervisor over sock and exit: the one way
+ * out for init and for the command before execve. */
+__attribute__((noreturn)) void gb_init_fail(int sock, const gb_error *err);
 /* In the forked command: stdio, identity, capabilities, limits, seccomp,
  * execve. Never returns; a failure is reported over sock. */
 __attribute__((noreturn)) void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock);

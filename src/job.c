@@ -121,7 +121,6 @@ int gb_job_close(struct gb_job *job, gb_error *err)
 		}
 	}
 	gb_closep(&job->sigfd);
-	job->sigfd = -1;
 	if (gb_cg_destroy(&job->cg, err) < 0)
 		r = -1;
 	return r;

@@ -60,5 +60,4 @@ void gb_output_close(struct gb_output *o)
 {
 	gb_closep(&o->rfd);
 	gb_closep(&o->wfd);
-	o->rfd = o->wfd = -1;
 }

@@ -113,13 +113,6 @@ int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error
 	return 1;
 }
 
-/* Report a setup failure to the supervisor and die. */
-static __attribute__((noreturn)) void child_fail(int sock, const gb_error *err)
-{
-	gb_msg_send(sock, GB_MSG_ERROR, 0, err->msg, -1);
-	_exit(GB_INIT_SETUP_FAILED);
-}
-
 static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
 {
 	if (setns(s->mount.userns_fd, CLONE_NEWUSER) < 0)
@@ -149,25 +142,25 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 
 	/* Before anything that could fork or allocate much: children inherit. */
 	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	gb_cg_close_self_attach(s->cg_attach_fds);
 	if (gb_mount_sandbox(&s->mount, &scratch, &err) < 0)
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if (sethostname(host, strlen(host)) < 0) {
 		gb_fail_errno(&err, "sethostname %s", host);
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	}
 	if (!s->host_network && gb_netlink_lo_up(&err) < 0)
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	if (join_userns(s, sock, &err) < 0)
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	/* Block what init will read from its signalfd before the command exists,
 	 * so no early signal is lost; the command unblocks them. */
 	gb_init_block_signals();
 	cmd = fork();
 	if (cmd < 0) {
 		gb_fail_errno(&err, "fork the command");
-		child_fail(sock, &err);
+		gb_init_fail(sock, &err);
 	}
 	if (cmd == 0)
 		gb_init_exec_command(s, sock);
@@ -220,5 +213,4 @@ void gb_sandbox_close(struct gb_sandbox *sb)
 	gb_closep(&sb->sock);
 	gb_closep(&sb->pidfd);
 	gb_closep(&sb->userns_fd);
-	sb->sock = sb->pidfd = sb->userns_fd = -1;
 }

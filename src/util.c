@@ -25,6 +25,7 @@ void gb_closep(int *fd)
 		close(*fd);
 		errno = saved;
 	}
+	*fd = -1;
 }
 
 void gb_fclosep(FILE **f)

@@ -28,6 +28,7 @@
 	})
 
 void gb_freep(void *p);
+/* close *fd if open and set it to -1 */
 void gb_closep(int *fd);
 void gb_fclosep(FILE **f);
 void gb_closedirp(DIR **d);
