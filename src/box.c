@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 
 #include "codes.h"
+#include "netns.h"
 #include "util.h"
 
 #define GB_TICK_MIN_NS (2 * 1000000ull)
@@ -190,6 +191,7 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 		     const struct gb_box_io *io, gb_error *err)
 {
 	struct gb_cg_limits cgl = { .memory_bytes = b->lim->memory_bytes, .pids = b->lim->pids };
+	_cleanup_close_ int netns = -1;
 	char name[32];
 	int r;
 
@@ -224,6 +226,11 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	r = gb_sandbox_spawn(spec, &b->sb, err);
 	gb_cg_close_self_attach(spec->cg_attach_fds);
 	if (r < 0)
+		return -1;
+	/* While init builds the filesystem on another CPU. */
+	if (!spec->host_network && gb_netns_make(&netns, err) < 0)
+		return -1;
+	if (gb_sandbox_go(&b->sb, netns, err) < 0)
 		return -1;
 	gb_closep(&b->out.wfd);
 	gb_closep(&b->errout.wfd);

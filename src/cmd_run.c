@@ -268,8 +268,9 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
 	struct gb_result res;
 	struct gb_job job;
+	bool job_open = false;
 	gb_error err = { 0 };
-	char *rootfs_lower[1];
+	char *rootfs_lower[1] = { NULL };
 	_cleanup_free_ char **env = NULL;
 	int cmd, rc;
 
@@ -295,14 +296,26 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		if (!a.cwd && img.workdir && img.workdir[0] == '/')
 			a.cwd = img.workdir;
 	}
+	if (gb_job_open(&job, cfg, &err) < 0) {
+		rc = gb_cli_error(&err);
+		goto out;
+	}
+	job_open = true;
 	if (gb_seccomp_compile(a.seccomp ? a.seccomp : cfg->seccomp_profile, !a.root, &sc,
-			       &err) < 0)
-		return gb_cli_error(&err);
+			       &err) < 0) {
+		rc = gb_cli_error(&err);
+		goto out;
+	}
 	env = build_env(&a, a.rootfs ? NULL : &img);
-	if (!env)
-		return gb_cli_usage("out of memory");
-	if (open_output(a.out_path, 1, &io.stdout_fd) || open_output(a.err_path, 2, &io.stderr_fd))
-		return GB_EXIT_FAILURE;
+	if (!env) {
+		rc = gb_cli_usage("out of memory");
+		goto out;
+	}
+	if (open_output(a.out_path, 1, &io.stdout_fd) ||
+	    open_output(a.err_path, 2, &io.stderr_fd)) {
+		rc = GB_EXIT_FAILURE;
+		goto out;
+	}
 	io.capture = a.out_path || a.err_path || a.lim.output_bytes;
 
 	spec.mount.binds = a.binds;
@@ -317,11 +330,8 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	spec.hostname = a.hostname;
 	spec.seccomp = &sc;
 
-	if (gb_job_open(&job, cfg, &err) < 0) {
-		rc = gb_cli_error(&err);
-		goto out;
-	}
 	gb_job_run_box(&job, &spec, &a.lim, &io, &res);
+	job_open = false;
 	if (gb_job_close(&job, &err) < 0 && res.status != GB_STATUS_ERROR) {
 		res.status = GB_STATUS_ERROR;
 		res.exit_code = GB_EXIT_FAILURE;
@@ -333,10 +343,11 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	if (a.meta && gb_meta_write(a.meta, &res, &err) < 0)
 		rc = gb_cli_error(&err);
 out:
+	if (job_open && gb_job_close(&job, &err) < 0)
+		rc = gb_cli_error(&err);
 	gb_seccomp_free(&sc);
 	gb_image_ref_free(&img);
-	if (a.rootfs)
-		free(rootfs_lower[0]);
+	free(rootfs_lower[0]);
 	for (size_t i = 0; i < a.nbinds; i++)
 		free(a.binds[i].src);
 	return rc;

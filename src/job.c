@@ -89,23 +89,28 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 		sigaddset(&set, supervisor_signals[i]);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	job->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (job->sigfd < 0)
-		return gb_fail_errno(err, "signalfd");
+	if (job->sigfd < 0) {
+		gb_fail_errno(err, "signalfd");
+		goto fail;
+	}
 	if (gb_cg_detect(cfg, &job->cg_host, err) < 0)
-		return -1;
+		goto fail;
 	proc_start_time(getpid(), &start);
 	snprintf(job->name, sizeof(job->name), "job-%d-%llu", getpid(), start);
 	/* Only a mount point: each box mounts its tmpfs over it in its own
 	 * mount namespace, so a job creates no directory at all. */
 	if (gb_mkdir_p(cfg->run_dir, 0700, err) < 0) {
-		gb_closep(&job->sigfd);
-		return gb_context(err, "run directory (run_dir)");
+		gb_context(err, "run directory (run_dir)");
+		goto fail;
 	}
 	if (gb_cg_create(&job->cg_host, NULL, job->name, NULL, &job->cg, err) < 0) {
-		gb_closep(&job->sigfd);
-		return gb_context(err, "job cgroup");
+		gb_context(err, "job cgroup");
+		goto fail;
 	}
 	return 0;
+fail:
+	gb_closep(&job->sigfd);
+	return -1;
 }
 
 int gb_job_close(struct gb_job *job, gb_error *err)

@@ -7,18 +7,22 @@
  *
  *  1. makes the sandbox's user namespace (userns.c): uid/gid 0..65535
  *     inside are uid_base.. outside, so no sandbox id is a host account;
- *  2. clone3()s the sandbox's init with new mount, pid, ipc, uts, cgroup and
- *     (unless --network host) net namespaces, straight into the sandbox's
- *     cgroup (CLONE_INTO_CGROUP) and with a pidfd. These namespaces are
- *     owned by the host's user namespace: nothing inside can ever mount,
- *     change the hostname or reconfigure the network, root or not;
+ *  2. clone3()s the sandbox's init with new mount, pid, ipc, uts and cgroup
+ *     namespaces, straight into the sandbox's cgroup (CLONE_INTO_CGROUP)
+ *     and with a pidfd, and keeps init off its own CPU for a while;
+ *  3. meanwhile makes the net namespace with `lo` up (netns.c; unless
+ *     --network host) and sends it to init with GO.
+ * All these namespaces are owned by the host's user namespace: nothing
+ * inside can ever mount, change the hostname or reconfigure the network,
+ * root or not.
  *
  * init, still host root but already pid 1 of the new pid namespace, first
  * moves itself into the sandbox's v1 cgroups on hybrid hosts, then builds
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
- * /dev, /tmp, binds, pivot_root), sets the hostname, brings `lo` up over
- * netlink, then joins the user namespace as uid 0 inside (uid_base
- * outside) and arms PR_SET_PDEATHSIG so it dies with the supervisor. It
+ * /dev, /tmp, binds, pivot_root) and sets the hostname, in parallel with
+ * step 3. On GO it joins the net namespace, then the user namespace as uid
+ * 0 inside (uid_base outside), arms PR_SET_PDEATHSIG so it dies with the
+ * supervisor and takes back every CPU the supervisor may use. It
  * forks the command, which takes its stdio, becomes the sandbox user
  * (4242 by default), drops every capability, sets no_new_privs and the
  * seccomp filter, and execs. init stays behind as a tiny reaper (init.c):
@@ -49,12 +53,12 @@
 #include "cgroup.h"
 #include "config.h"
 #include "init.h"
-#include "netlink.h"
 #include "userns.h"
 #include "util.h"
 
 /* What the sandbox sees as pid 1 (comm and cmdline). */
 #define GB_INIT_TITLE "gradebox-init"
+/* No CLONE_NEWNET: the net namespace is made ahead (netns.h) and joined. */
 #define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 int gb_msg_send(int sock, int type, int value, const char *text, int fd)
@@ -133,6 +137,24 @@ static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
 	return 0;
 }
 
+/* Wait for GO; join the net namespace it carries, still as host root. */
+static int await_go(int sock, gb_error *err)
+{
+	struct gb_sandbox sb = { .sock = sock };
+	_cleanup_close_ int netns = -1;
+	struct gb_msg m;
+	int r;
+
+	r = gb_sandbox_recv(&sb, &m, &netns, err);
+	if (r <= 0)
+		_exit(GB_INIT_SETUP_FAILED); /* supervisor gone */
+	if (m.type != GB_MSG_GO)
+		return gb_fail(err, EPROTO, "unexpected message %d from the supervisor", m.type);
+	if (netns >= 0 && setns(netns, CLONE_NEWNET) < 0)
+		return gb_fail_errno(err, "join the sandbox's network namespace");
+	return 0;
+}
+
 static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, int sock)
 {
 	gb_error err = { 0 };
@@ -150,10 +172,12 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 		gb_fail_errno(&err, "sethostname %s", host);
 		gb_init_fail(sock, &err);
 	}
-	if (!s->host_network && gb_netlink_lo_up(&err) < 0)
+	if (await_go(sock, &err) < 0)
 		gb_init_fail(sock, &err);
 	if (join_userns(s, sock, &err) < 0)
 		gb_init_fail(sock, &err);
+	/* The supervisor kept init off its own CPU while both worked. */
+	sched_setaffinity(0, sizeof(s->cpus), &s->cpus);
 	/* Block what init will read from its signalfd before the command exists,
 	 * so no early signal is lost; the command unblocks them. */
 	gb_init_block_signals();
@@ -170,6 +194,21 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	_exit(gb_init_reap(cmd, sock));
 }
 
+/* init builds the filesystem while the supervisor finishes the rest (the
+ * net namespace, see box.c). Some schedulers pack a new child onto its
+ * parent's CPU, where it would wait for the supervisor to block; so init
+ * starts on the other CPUs and takes them all back before the command. */
+static void keep_off_this_cpu(pid_t pid, const cpu_set_t *cpus)
+{
+	cpu_set_t others = *cpus;
+	int me = sched_getcpu();
+
+	if (me < 0 || CPU_COUNT(&others) < 2 || !CPU_ISSET(me, &others))
+		return;
+	CPU_CLR(me, &others);
+	sched_setaffinity(pid, sizeof(others), &others);
+}
+
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
 {
 	struct clone_args args = { 0 };
@@ -180,13 +219,15 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	sb->pidfd = sb->sock = sb->userns_fd = -1;
 	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
 		return -1;
+	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
+		return gb_fail_errno(err, "sched_getaffinity");
 	spec->mount.userns_fd = sb->userns_fd;
 	spec->mount.root_uid = spec->uid_base;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return gb_fail_errno(err, "socketpair");
 	sb->sock = sv[0];
 
-	args.flags = GB_NS_FLAGS | CLONE_PIDFD | (spec->host_network ? 0 : CLONE_NEWNET);
+	args.flags = GB_NS_FLAGS | CLONE_PIDFD;
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
 	if (spec->cgroup_fd >= 0) {
@@ -205,6 +246,14 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	close(sv[1]);
 	sb->pid = pid;
 	sb->pidfd = pidfd;
+	keep_off_this_cpu(pid, &spec->cpus);
+	return 0;
+}
+
+int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, gb_error *err)
+{
+	if (gb_msg_send(sb->sock, GB_MSG_GO, 0, NULL, netns_fd) < 0)
+		return gb_fail_errno(err, "send GO to the sandbox");
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #ifndef GB_SANDBOX_H
 #define GB_SANDBOX_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -30,12 +31,14 @@ struct gb_sandbox_spec {
 	uid_t uid_base;              /* host id of uid 0 inside */
 	int cgroup_fd;               /* clone into this v2 cgroup, -1 = stay */
 	int cg_attach_fds[2];        /* v1 `tasks` files init writes itself into */
+	cpu_set_t cpus;              /* filled in: the CPUs the command may use */
 };
 
 enum gb_msg_type {
 	GB_MSG_ERROR = 1,      /* init or command -> supervisor: setup failed, text */
 	GB_MSG_READY,     /* init -> supervisor: command started; carries scratch fd */
 	GB_MSG_STATUS,    /* init -> supervisor: command's wait status */
+	GB_MSG_GO,        /* supervisor -> init: carries the net namespace (or none) */
 };
 
 struct gb_msg {
@@ -51,8 +54,11 @@ struct gb_sandbox {
 	int userns_fd;
 };
 
-/* Clone the sandbox's init, which builds the sandbox and starts the command. */
+/* Clone the sandbox's init, which builds the sandbox's filesystem and then
+ * waits for gb_sandbox_go() before it starts the command. */
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err);
+/* Let init go on: netns_fd is the net namespace it joins (-1: the host's). */
+int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, gb_error *err);
 /* Receive one message (and an fd with READY). 0 = EOF (init gone). */
 int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err);
 void gb_sandbox_close(struct gb_sandbox *sb);

@@ -60,6 +60,28 @@ load helpers
 	[ "${lines[-1]}" = "1" ]
 }
 
+@test "the sandbox has a network namespace of its own; --network host keeps the host's" {
+	host_ns=$(readlink /proc/self/ns/net)
+	run gbrun -- /bin/sh -c 'readlink /proc/self/ns/net'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == net:* ]] && [ "${lines[0]}" != "$host_ns" ]
+	run gbrun --network host -- /bin/sh -c 'readlink /proc/self/ns/net'
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "$host_ns" ]
+}
+
+@test "the command may use every CPU the supervisor may use" {
+	# init is kept off the supervisor's CPU while it starts; the command
+	# must not inherit that.
+	want=$(awk '/^Cpus_allowed_list/ {print $2}' /proc/$$/status)
+	run gbrun -- /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"	$want" ]]
+	run taskset -c 0 "$GRADEBOX" run --rootfs "$ROOTFS" -- /bin/sh -c 'grep Cpus_allowed_list /proc/self/status'
+	[ "$status" -eq 0 ]
+	[[ "${lines[0]}" == *"	0" ]]
+}
+
 # serve_once PORT: answer one connection on 127.0.0.1:PORT (host side), in
 # the background; $server is its pid.
 serve_once() {
