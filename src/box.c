@@ -191,7 +191,7 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 		     const struct gb_box_io *io, gb_error *err)
 {
 	struct gb_cg_limits cgl = { .memory_bytes = b->lim->memory_bytes, .pids = b->lim->pids };
-	_cleanup_close_ int netns = -1;
+	_cleanup_close_ int netns = -1, filter = -1;
 	char name[32];
 	int r;
 
@@ -230,7 +230,10 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	/* While init builds the filesystem on another CPU. */
 	if (!spec->host_network && gb_netns_make(&netns, err) < 0)
 		return -1;
-	if (gb_sandbox_go(&b->sb, netns, err) < 0)
+	if (spec->seccomp_profile &&
+	    gb_seccomp_compile(spec->seccomp_profile, !spec->root, &filter, err) < 0)
+		return -1;
+	if (gb_sandbox_go(&b->sb, netns, filter, err) < 0)
 		return -1;
 	gb_closep(&b->out.wfd);
 	gb_closep(&b->errout.wfd);

@@ -264,7 +264,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct run_args a = { 0 };
 	struct gb_image_ref img = { .lock_fd = -1 };
 	struct gb_sandbox_spec spec = { 0 };
-	struct gb_seccomp sc = { 0 };
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
 	struct gb_result res;
 	struct gb_job job;
@@ -301,11 +300,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		goto out;
 	}
 	job_open = true;
-	if (gb_seccomp_compile(a.seccomp ? a.seccomp : cfg->seccomp_profile, !a.root, &sc,
-			       &err) < 0) {
-		rc = gb_cli_error(&err);
-		goto out;
-	}
 	env = build_env(&a, a.rootfs ? NULL : &img);
 	if (!env) {
 		rc = gb_cli_usage("out of memory");
@@ -328,7 +322,7 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	spec.root = a.root;
 	spec.host_network = a.host_network;
 	spec.hostname = a.hostname;
-	spec.seccomp = &sc;
+	spec.seccomp_profile = a.seccomp ? a.seccomp : cfg->seccomp_profile;
 
 	gb_job_run_box(&job, &spec, &a.lim, &io, &res);
 	job_open = false;
@@ -345,7 +339,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 out:
 	if (job_open && gb_job_close(&job, &err) < 0)
 		rc = gb_cli_error(&err);
-	gb_seccomp_free(&sc);
 	gb_image_ref_free(&img);
 	free(rootfs_lower[0]);
 	for (size_t i = 0; i < a.nbinds; i++)

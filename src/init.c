@@ -87,7 +87,7 @@ void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
 	}
 	/* No fd of gradebox survives execve; sock is close-on-exec too. */
 	gb_cloexec_from(3);
-	if (gb_seccomp_install(s->seccomp, &err) < 0)
+	if (gb_seccomp_install(&s->seccomp, &err) < 0)
 		gb_init_fail(sock, &err);
 	environ = (char **)s->envp;
 	execvp(s->argv[0], s->argv);

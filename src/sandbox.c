@@ -61,60 +61,82 @@
 /* No CLONE_NEWNET: the net namespace is made ahead (netns.h) and joined. */
 #define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
 
-int gb_msg_send(int sock, int type, int value, const char *text, int fd)
+int gb_msg_send_fds(int sock, int type, int value, const char *text, const int *fds,
+		    size_t nfds)
 {
 	struct gb_msg m = { .type = type, .value = value };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	char cbuf[CMSG_SPACE(sizeof(int) * GB_MSG_MAX_FDS)] = { 0 };
 	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
+	if (nfds > GB_MSG_MAX_FDS) {
+		errno = E2BIG;
+		return -1;
+	}
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
-	if (fd >= 0) {
+	if (nfds) {
 		struct cmsghdr *c;
 		mh.msg_control = cbuf;
-		mh.msg_controllen = sizeof(cbuf);
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
 		c = CMSG_FIRSTHDR(&mh);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	return GB_RETRY(sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 ? -1 : 0;
 }
 
-int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err)
+int gb_msg_send(int sock, int type, int value, const char *text, int fd)
 {
-	char cbuf[CMSG_SPACE(sizeof(int))];
+	return gb_msg_send_fds(sock, type, value, text, &fd, fd >= 0);
+}
+
+int gb_msg_recv(int sock, struct gb_msg *msg, int *fds, size_t nfds, gb_error *err)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * GB_MSG_MAX_FDS)];
 	struct iovec iov = { .iov_base = msg, .iov_len = sizeof(*msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
 			     .msg_controllen = sizeof(cbuf) };
+	size_t got = 0;
 	ssize_t n;
 
-	if (fd)
-		*fd = -1;
-	n = GB_RETRY(recvmsg(sb->sock, &mh, MSG_CMSG_CLOEXEC));
+	for (size_t i = 0; i < nfds; i++)
+		fds[i] = -1;
+	n = GB_RETRY(recvmsg(sock, &mh, MSG_CMSG_CLOEXEC));
 	if (n < 0) {
 		if (errno == ECONNRESET)
 			return 0;
-		return gb_fail_errno(err, "receive from the sandbox");
+		return gb_fail_errno(err, "receive from the other end of the sandbox socket");
 	}
 	if (n == 0)
 		return 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			int got;
-			memcpy(&got, CMSG_DATA(c), sizeof(int));
-			if (fd && *fd < 0)
-				*fd = got;
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int); i++) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (got < nfds)
+				fds[got++] = fd;
 			else
-				close(got);
+				close(fd); /* more than asked for: not ours to keep */
 		}
 	}
 	if ((size_t)n != sizeof(*msg))
-		return gb_fail(err, EPROTO, "short message from the sandbox");
+		return gb_fail(err, EPROTO, "short message on the sandbox socket");
 	msg->text[sizeof(msg->text) - 1] = '\0';
 	return 1;
+}
+
+int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err)
+{
+	int none = -1, r = gb_msg_recv(sb->sock, msg, fd ? fd : &none, 1, err);
+
+	if (none >= 0)
+		close(none);
+	return r;
 }
 
 static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
@@ -137,22 +159,29 @@ static int join_userns(const struct gb_sandbox_spec *s, int sock, gb_error *err)
 	return 0;
 }
 
-/* Wait for GO; join the net namespace it carries, still as host root. */
-static int await_go(int sock, gb_error *err)
+/* Wait for GO; join the net namespace it carries, still as host root, and
+ * read the seccomp filter for the command. */
+static int await_go(struct gb_sandbox_spec *s, int sock, gb_error *err)
 {
-	struct gb_sandbox sb = { .sock = sock };
-	_cleanup_close_ int netns = -1;
+	int fds[2];
 	struct gb_msg m;
+	size_t i = 0;
 	int r;
 
-	r = gb_sandbox_recv(&sb, &m, &netns, err);
-	if (r <= 0)
+	r = gb_msg_recv(sock, &m, fds, GB_ARRAY_SIZE(fds), err);
+	if (r == 0)
 		_exit(GB_INIT_SETUP_FAILED); /* supervisor gone */
+	if (r < 0)
+		return -1;
 	if (m.type != GB_MSG_GO)
-		return gb_fail(err, EPROTO, "unexpected message %d from the supervisor", m.type);
-	if (netns >= 0 && setns(netns, CLONE_NEWNET) < 0)
-		return gb_fail_errno(err, "join the sandbox's network namespace");
-	return 0;
+		r = gb_fail(err, EPROTO, "unexpected message %d from the supervisor", m.type);
+	if (r > 0 && (m.value & GB_GO_NETNS) && setns(fds[i++], CLONE_NEWNET) < 0)
+		r = gb_fail_errno(err, "join the sandbox's network namespace");
+	if (r > 0 && (m.value & GB_GO_SECCOMP) && gb_seccomp_load(fds[i], &s->seccomp, err) < 0)
+		r = -1;
+	for (i = 0; i < GB_ARRAY_SIZE(fds); i++)
+		gb_closep(&fds[i]);
+	return r < 0 ? -1 : 0;
 }
 
 static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, int sock)
@@ -172,7 +201,7 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 		gb_fail_errno(&err, "sethostname %s", host);
 		gb_init_fail(sock, &err);
 	}
-	if (await_go(sock, &err) < 0)
+	if (await_go(s, sock, &err) < 0)
 		gb_init_fail(sock, &err);
 	if (join_userns(s, sock, &err) < 0)
 		gb_init_fail(sock, &err);
@@ -250,9 +279,20 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	return 0;
 }
 
-int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, gb_error *err)
+int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, int seccomp_fd, gb_error *err)
 {
-	if (gb_msg_send(sb->sock, GB_MSG_GO, 0, NULL, netns_fd) < 0)
+	int fds[2], what = 0;
+	size_t n = 0;
+
+	if (netns_fd >= 0) {
+		what |= GB_GO_NETNS;
+		fds[n++] = netns_fd;
+	}
+	if (seccomp_fd >= 0) {
+		what |= GB_GO_SECCOMP;
+		fds[n++] = seccomp_fd;
+	}
+	if (gb_msg_send_fds(sb->sock, GB_MSG_GO, what, NULL, fds, n) < 0)
 		return gb_fail_errno(err, "send GO to the sandbox");
 	return 0;
 }

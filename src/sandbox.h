@@ -24,7 +24,8 @@ struct gb_sandbox_spec {
 	bool root;                   /* keep root's capabilities (inside the userns) */
 	bool host_network;
 	const char *hostname;
-	const struct gb_seccomp *seccomp;
+	const char *seccomp_profile; /* compiled by the supervisor; NULL = no filter */
+	struct gb_seccomp seccomp;   /* filled in (in init): the compiled filter */
 	int stdio[3];                /* the command's stdin, stdout, stderr */
 	uint64_t fsize_bytes;        /* RLIMIT_FSIZE, 0 = unchanged */
 	uint64_t nofile;             /* RLIMIT_NOFILE, 0 = unchanged */
@@ -38,8 +39,14 @@ enum gb_msg_type {
 	GB_MSG_ERROR = 1,      /* init or command -> supervisor: setup failed, text */
 	GB_MSG_READY,     /* init -> supervisor: command started; carries scratch fd */
 	GB_MSG_STATUS,    /* init -> supervisor: command's wait status */
-	GB_MSG_GO,        /* supervisor -> init: carries the net namespace (or none) */
+	GB_MSG_GO,        /* supervisor -> init: value = GB_GO_* bits, fds in that order */
 };
+
+enum {
+	GB_GO_NETNS = 1,   /* the net namespace to join (else the host's) */
+	GB_GO_SECCOMP = 2, /* memfd with the command's seccomp filter */
+};
+#define GB_MSG_MAX_FDS 4
 
 struct gb_msg {
 	int type;
@@ -57,13 +64,18 @@ struct gb_sandbox {
 /* Clone the sandbox's init, which builds the sandbox's filesystem and then
  * waits for gb_sandbox_go() before it starts the command. */
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err);
-/* Let init go on: netns_fd is the net namespace it joins (-1: the host's). */
-int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, gb_error *err);
+/* Let init go on: netns_fd is the net namespace it joins (-1: the host's),
+ * seccomp_fd the compiled filter (-1: none). */
+int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, int seccomp_fd, gb_error *err);
 /* Receive one message (and an fd with READY). 0 = EOF (init gone). */
 int gb_sandbox_recv(struct gb_sandbox *sb, struct gb_msg *msg, int *fd, gb_error *err);
 void gb_sandbox_close(struct gb_sandbox *sb);
 
-/* Used by init.c and the command child. */
+/* Messages on the sandbox socket, with up to GB_MSG_MAX_FDS fds. recv:
+ * 1 = a message, 0 = EOF; fds beyond nfds are closed. */
+int gb_msg_send_fds(int sock, int type, int value, const char *text, const int *fds,
+		    size_t nfds);
 int gb_msg_send(int sock, int type, int value, const char *text, int fd);
+int gb_msg_recv(int sock, struct gb_msg *msg, int *fds, size_t nfds, gb_error *err);
 
 #endif

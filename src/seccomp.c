@@ -90,12 +90,11 @@ static int add_line(scmp_filter_ctx ctx, char *line, bool nonroot, gb_error *err
 	return 0;
 }
 
-/* libseccomp 2.5 exports BPF only to an fd: a memfd, read back. */
-static int export_bpf(scmp_filter_ctx ctx, struct gb_seccomp *out, gb_error *err)
+/* libseccomp 2.5 exports BPF only to an fd: a memfd, which is also how the
+ * program travels to init. */
+static int export_bpf(scmp_filter_ctx ctx, int *out, gb_error *err)
 {
 	_cleanup_close_ int fd = memfd_create("gradebox-seccomp", MFD_CLOEXEC);
-	_cleanup_free_ struct sock_filter *filter = NULL;
-	struct stat st;
 	int r;
 
 	if (fd < 0)
@@ -103,6 +102,16 @@ static int export_bpf(scmp_filter_ctx ctx, struct gb_seccomp *out, gb_error *err
 	r = seccomp_export_bpf(ctx, fd);
 	if (r < 0)
 		return gb_fail(err, -r, "compile seccomp filter");
+	*out = gb_steal_fd(&fd);
+	return 0;
+}
+
+int gb_seccomp_load(int fd, struct gb_seccomp *out, gb_error *err)
+{
+	_cleanup_free_ struct sock_filter *filter = NULL;
+	struct stat st;
+
+	memset(out, 0, sizeof(*out));
 	if (fstat(fd, &st) < 0)
 		return gb_fail_errno(err, "fstat seccomp memfd");
 	if (st.st_size <= 0 || st.st_size > GB_SECCOMP_BPF_MAX ||
@@ -119,15 +128,14 @@ static int export_bpf(scmp_filter_ctx ctx, struct gb_seccomp *out, gb_error *err
 	return 0;
 }
 
-int gb_seccomp_compile(const char *profile, bool nonroot, struct gb_seccomp *out,
-		       gb_error *err)
+int gb_seccomp_compile(const char *profile, bool nonroot, int *out, gb_error *err)
 {
 	__attribute__((cleanup(seccomp_releasep))) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ char *text = NULL;
 	char *line;
 	int lineno = 0, r;
 
-	memset(out, 0, sizeof(*out));
+	*out = -1;
 	if (gb_read_file(profile, GB_SECCOMP_PROFILE_MAX, &text, NULL, err) < 0)
 		return gb_context(err, "seccomp profile");
 	ctx = seccomp_init(SCMP_ACT_ALLOW);

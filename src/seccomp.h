@@ -1,7 +1,8 @@
 /* seccomp: the sandbox's syscall filter. The profile (runtime/
  * seccomp-default.txt format) is parsed and compiled to BPF by the
- * supervisor, so a bad profile fails before anything is built; the sandbox
- * only installs the ready program right before execve. */
+ * supervisor while init builds the filesystem (a bad profile fails the
+ * sandbox before the command exists); the BPF goes to init in a memfd and
+ * the command installs it right before execve. */
 #ifndef GB_SECCOMP_H
 #define GB_SECCOMP_H
 
@@ -14,8 +15,10 @@ struct gb_seccomp {
 	struct sock_fprog prog; /* prog.filter is malloc'ed */
 };
 
-int gb_seccomp_compile(const char *profile, bool nonroot, struct gb_seccomp *out,
-		       gb_error *err);
+/* Compile profile into a memfd holding the BPF program (*fd, close-on-exec). */
+int gb_seccomp_compile(const char *profile, bool nonroot, int *fd, gb_error *err);
+/* Read a compiled program back from such a memfd. */
+int gb_seccomp_load(int fd, struct gb_seccomp *out, gb_error *err);
 /* In the sandbox: no_new_privs, then the filter. */
 int gb_seccomp_install(const struct gb_seccomp *sc, gb_error *err);
 void gb_seccomp_free(struct gb_seccomp *sc);

@@ -14,7 +14,7 @@
 static char *const env[] = { "PATH=/bin:/usr/bin", NULL };
 
 static void spec_for(struct gb_sandbox_spec *s, char **lowers, char *const *argv,
-		     const struct gb_seccomp *sc)
+		     const char *profile)
 {
 	memset(s, 0, sizeof(*s));
 	s->mount.lowers = lowers;
@@ -22,7 +22,7 @@ static void spec_for(struct gb_sandbox_spec *s, char **lowers, char *const *argv
 	s->argv = argv;
 	s->envp = env;
 	s->uid = s->gid = 4242;
-	s->seccomp = sc;
+	s->seccomp_profile = profile;
 }
 
 int main(void)
@@ -39,6 +39,7 @@ int main(void)
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
 	struct gb_result r1, r2, r3;
 	struct gb_seccomp sc = { 0 };
+	int filter = -1;
 	struct gb_config cfg;
 	struct gb_job job;
 	gb_error err = { 0 };
@@ -54,12 +55,15 @@ int main(void)
 		return TAP_DONE();
 	}
 	strcpy(cfg.run_dir, run_dir);
-	TAP_OK(gb_seccomp_compile(cfg.seccomp_profile, true, &sc, &err) == 0, "profile compiles");
+	TAP_OK(gb_seccomp_compile(cfg.seccomp_profile, true, &filter, &err) == 0 &&
+		       gb_seccomp_load(filter, &sc, &err) == 0 && sc.prog.len > 0,
+	       "profile compiles to a memfd that loads back");
+	close(filter);
 	TAP_OK(gb_job_open(&job, &cfg, &err) == 0, "a job opens");
 
-	spec_for(&s1, lowers, sleeper, &sc);
-	spec_for(&s2, lowers, hog, &sc);
-	spec_for(&s3, lowers, burner, &sc);
+	spec_for(&s1, lowers, sleeper, cfg.seccomp_profile);
+	spec_for(&s2, lowers, hog, cfg.seccomp_profile);
+	spec_for(&s3, lowers, burner, cfg.seccomp_profile);
 	gb_job_start_box(&job, &s1, &l1, &io, &r1);
 	gb_job_start_box(&job, &s2, &l2, &io, &r2);
 	gb_job_start_box(&job, &s3, &l3, &io, &r3);
