@@ -364,6 +364,7 @@ int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
 	bool hybrid = host->backend == GB_CG_HYBRID;
 	const char *missing;
 	gb_error ignored = { 0 };
+	char v1_name[NAME_MAX + 1];
 
 	out->host = host;
 	out->v2_path[0] = out->mem_path[0] = out->pids_path[0] = '\0';
@@ -378,9 +379,17 @@ int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
 		return gb_context(err, "enable controllers for sandbox cgroups");
 	if (mkdir_new(parent ? parent->v2_path : host->v2_base, name, cg.v2_path, err) < 0)
 		return -1;
-	if (hybrid &&
-	    (mkdir_new(parent ? parent->mem_path : host->mem_base, name, cg.mem_path, err) < 0 ||
-	     mkdir_new(parent ? parent->pids_path : host->pids_base, name, cg.pids_path, err) < 0))
+	/* Hybrid: the v1 hierarchies only hold limits, which jobs do not have,
+	 * so they get no job level: a sandbox's v1 cgroups sit right under the
+	 * base as <job>.<sandbox> (one mkdir and one rmdir fewer in each). */
+	if (parent)
+		snprintf(v1_name, sizeof(v1_name), "%s.%s", strrchr(parent->v2_path, '/') + 1,
+			 name);
+	else
+		snprintf(v1_name, sizeof(v1_name), "%s", name);
+	if (hybrid && (parent || limits) &&
+	    (mkdir_new(host->mem_base, v1_name, cg.mem_path, err) < 0 ||
+	     mkdir_new(host->pids_base, v1_name, cg.pids_path, err) < 0))
 		goto fail;
 	cg.v2_fd = GB_RETRY(open(cg.v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (cg.v2_fd < 0) {
@@ -492,9 +501,24 @@ static int v1_oom_kills(const char *dir, void *sum, gb_error *err)
 	return gb_cgfs_for_each_child(dir, v1_oom_kills, sum, err);
 }
 
+int gb_cg_each_v1_sandbox(const struct gb_cgroup *job, const char *base,
+			  int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
+			  gb_error *err)
+{
+	const char *slash = strrchr(job->v2_path, '/');
+	char prefix[NAME_MAX + 2];
+
+	if (!slash || !base[0])
+		return 0;
+	snprintf(prefix, sizeof(prefix), "%s.", slash + 1);
+	return gb_cgfs_for_each_prefixed(base, prefix, fn, arg, err);
+}
+
 int gb_cg_oom_kills(const struct gb_cgroup *cg, uint64_t *count, gb_error *err)
 {
 	*count = 0;
+	if (cg->host->backend == GB_CG_HYBRID && !cg->mem_path[0]) /* a job */
+		return gb_cg_each_v1_sandbox(cg, cg->host->mem_base, v1_oom_kills, count, err);
 	if (cg->host->backend == GB_CG_HYBRID)
 		return v1_oom_kills(cg->mem_path, count, err);
 	/* memory.events (not .local) includes the descendants. */

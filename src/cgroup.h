@@ -73,7 +73,9 @@ struct gb_cgroup {
 int gb_cg_detect(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err);
 
 /* Create a cgroup named `name` below parent (NULL = below the base) and set
- * its limits (limits may be NULL for none). */
+ * its limits (limits may be NULL for none). On hybrid hosts a job (no parent,
+ * no limits) has no v1 cgroups, and a sandbox's v1 cgroups are named
+ * <job>.<name> right under the v1 bases. */
 int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
 		 const char *name, const struct gb_cg_limits *limits,
 		 struct gb_cgroup *out, gb_error *err);

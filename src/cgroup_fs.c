@@ -115,14 +115,22 @@ bool gb_cgfs_events_populated(int fd)
 int gb_cgfs_for_each_child(const char *dir, int (*fn)(const char *sub, void *arg, gb_error *err),
 			   void *arg, gb_error *err)
 {
+	return gb_cgfs_for_each_prefixed(dir, "", fn, arg, err);
+}
+
+int gb_cgfs_for_each_prefixed(const char *dir, const char *prefix,
+			      int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
+			      gb_error *err)
+{
 	_cleanup_closedir_ DIR *d = opendir(dir);
+	size_t len = strlen(prefix);
 	struct dirent *de;
 
 	if (!d)
 		return errno == ENOENT ? 0 : gb_fail_errno(err, "open %s", dir);
 	while ((de = readdir(d))) {
 		char sub[PATH_MAX];
-		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+		if (de->d_type != DT_DIR || de->d_name[0] == '.' || strncmp(de->d_name, prefix, len))
 			continue;
 		if (gb_cgfs_join(sub, dir, de->d_name, err) < 0 || fn(sub, arg, err) < 0)
 			return -1;

@@ -8,6 +8,8 @@
 
 #include "error.h"
 
+struct gb_cgroup;
+
 #define CG_FILE_MAX (1024 * 1024) /* cgroup.procs of a big tree */
 
 int gb_cgfs_join(char *out, const char *a, const char *b, gb_error *err);
@@ -27,6 +29,15 @@ int gb_cgfs_read_key_at(const char *dir, const char *name, const char *key, uint
  * no children. Stops at the first fn failure. */
 int gb_cgfs_for_each_child(const char *dir, int (*fn)(const char *sub, void *arg, gb_error *err),
 			   void *arg, gb_error *err);
+/* The same for the child directories whose name starts with prefix. */
+int gb_cgfs_for_each_prefixed(const char *dir, const char *prefix,
+			      int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
+			      gb_error *err);
+/* Hybrid hosts: fn on each v1 cgroup (<job>.<sandbox>) of the sandboxes of a
+ * job, in the v1 hierarchy whose base is `base`. */
+int gb_cg_each_v1_sandbox(const struct gb_cgroup *job, const char *base,
+			  int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
+			  gb_error *err);
 /* "populated 1" in an open cgroup.events? */
 bool gb_cgfs_events_populated(int fd);
 

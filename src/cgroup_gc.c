@@ -64,8 +64,9 @@ bool gb_cg_job_alive(const char *job_name)
 	int pid, end = 0;
 	gb_error err = { 0 };
 
+	/* A job, or a sandbox's v1 cgroup <job>.<sandbox> (hybrid hosts). */
 	if (sscanf(job_name, GB_CG_JOB_PREFIX "%d-%llu%n", &pid, &want, &end) != 2 ||
-	    job_name[end] || pid <= 0)
+	    (job_name[end] && job_name[end] != '.') || pid <= 0)
 		return true; /* not ours to judge: keep it */
 	if (start_time(pid, &have, &err) < 0)
 		return err.errnum != ENOENT && err.errnum != ESRCH;

@@ -515,9 +515,9 @@ static void test_destroy(void)
 
 static void test_gc(void)
 {
-	struct gb_cgroup dead, live;
+	struct gb_cgroup dead, dead_box, live;
 	gb_error err = { 0 };
-	char dead_name[64], live_name[64], dead_paths[3][PATH_MAX];
+	char dead_name[64], live_name[64], dead_paths[5][PATH_MAX];
 	pid_t pid = fork();
 	int n;
 
@@ -527,6 +527,7 @@ static void test_gc(void)
 	snprintf(dead_name, sizeof(dead_name), GB_CG_JOB_PREFIX "%d-0", (int)pid);
 	if (gb_cg_job_name(getpid(), live_name, sizeof(live_name), &err) < 0 ||
 	    gb_cg_create(&host, NULL, dead_name, NULL, &dead, &err) < 0 ||
+	    gb_cg_create(&host, &dead, "box-0", NULL, &dead_box, &err) < 0 ||
 	    gb_cg_create(&host, NULL, live_name, NULL, &live, &err) < 0) {
 		diag("create", &err);
 		TAP_OK(0, "gc removes the cgroups of dead supervisors");
@@ -537,12 +538,17 @@ static void test_gc(void)
 	strcpy(dead_paths[0], dead.v2_path);
 	strcpy(dead_paths[1], dead.mem_path);
 	strcpy(dead_paths[2], dead.pids_path);
+	/* hybrid: <job>.box-0 right under the v1 bases; else below the job */
+	strcpy(dead_paths[3], dead_box.mem_path);
+	strcpy(dead_paths[4], dead_box.pids_path);
 	close(dead.v2_fd);
+	close(dead_box.v2_fd);
 	n = gb_cg_gc(&host, NULL, &err);
 	if (n < 0)
 		diag("gc", &err);
-	TAP_OK(n >= 1 && gone(dead_paths[0]) && gone(dead_paths[1]) && gone(dead_paths[2]),
-	       "gc removes the cgroups of dead supervisors");
+	TAP_OK(n >= 1 && gone(dead_paths[0]) && gone(dead_paths[1]) && gone(dead_paths[2]) &&
+		       gone(dead_paths[3]) && gone(dead_paths[4]),
+	       "gc removes the cgroups of dead supervisors, their sandboxes' too");
 	TAP_OK(is_dir(live.v2_path) && (!live.mem_path[0] || is_dir(live.mem_path)),
 	       "gc keeps the cgroup of a live supervisor");
 	gb_cg_destroy(&live, &err);
