@@ -14,7 +14,6 @@
 
 #include "util.h"
 
-#define GB_DEV_TMPFS_OPTS "mode=0755,size=65536,nr_inodes=1024"
 #define GB_ROOT_DIR "root"
 
 /* Host-wide or sensitive files hidden behind /dev/null or an empty tmpfs
@@ -117,9 +116,9 @@ static int attach(int tree, int target, const char *what, gb_error *err)
 	return 0;
 }
 
-static int setattr(int tree, uint64_t set, int userns_fd, bool recursive)
+static int setattr(int tree, uint64_t set, uint64_t clr, int userns_fd, bool recursive)
 {
-	struct mount_attr attr = { .attr_set = set };
+	struct mount_attr attr = { .attr_set = set, .attr_clr = clr };
 
 	if (set & MOUNT_ATTR_IDMAP)
 		attr.userns_fd = userns_fd;
@@ -137,7 +136,7 @@ static int attach_tree(int rootfd, int tree, const char *what, const char *path,
 
 	if (fstat(tree, &st) < 0)
 		return gb_fail_errno(err, "stat %s", what);
-	if (setattr(tree, set, -1, true) < 0)
+	if (setattr(tree, set, 0, -1, true) < 0)
 		return gb_fail_errno(err, "set attributes of bind %s", what);
 	target = mkpath_in(rootfd, path, S_ISDIR(st.st_mode), err);
 	if (target < 0)
@@ -211,7 +210,11 @@ static int mount_new_in(int rootfd, const char *path, const char *type, const ch
 static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 {
 	char opts[128];
-	static const char *const dirs[] = { "upper", "work", "l", GB_ROOT_DIR, "tmp", "shm" };
+	/* dev and empty are bound as /dev and over masked /proc directories:
+	 * directories of this tmpfs rather than tmpfs instances of their own,
+	 * two superblocks fewer to make and to tear down per sandbox. */
+	static const char *const dirs[] = { "upper", "work", "l", GB_ROOT_DIR, "tmp", "shm",
+					    "dev", "empty" };
 
 	if (p->disk_bytes)
 		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
@@ -228,6 +231,8 @@ static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 	/* The merged root takes upper's owner: make it root inside, not nobody.
 	 * tmp and shm are world-writable and sticky, as usual. */
 	if (chown("upper", p->root_uid, p->root_uid) < 0 ||
+	    chown("dev", p->root_uid, p->root_uid) < 0 ||
+	    chown("empty", p->root_uid, p->root_uid) < 0 ||
 	    chown("tmp", p->root_uid, p->root_uid) < 0 ||
 	    chown("shm", p->root_uid, p->root_uid) < 0 || chmod("tmp", 01777) < 0 ||
 	    chmod("shm", 01777) < 0)
@@ -250,9 +255,9 @@ static int stage_lowers(const struct gb_mount_plan *p, const int *trees, char *o
 
 		snprintf(name, sizeof(name), "l/%zu", i);
 		if (p->userns_fd >= 0 &&
-		    setattr(tree, attrs | MOUNT_ATTR_IDMAP, p->userns_fd, false) == 0)
+		    setattr(tree, attrs | MOUNT_ATTR_IDMAP, 0, p->userns_fd, false) == 0)
 			attrs = 0;
-		if (attrs && setattr(tree, attrs, -1, false) < 0)
+		if (attrs && setattr(tree, attrs, 0, -1, false) < 0)
 			return gb_fail_errno(err, "make layer %s read-only", p->lowers[i]);
 		if (mkdir(name, 0755) < 0)
 			return gb_fail_errno(err, "mkdir %s", name);
@@ -283,9 +288,10 @@ static int mount_proc(int rootfd, gb_error *err)
 		if (t < 0 || fstat(t, &st) < 0)
 			return gb_fail_errno(err, "mask /%s", masked_paths[i]);
 		if (S_ISDIR(st.st_mode)) {
-			if (mount_new_in(rootfd, masked_paths[i], "tmpfs", "size=0",
-					 MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						 MOUNT_ATTR_NOEXEC, err) < 0)
+			if (bind_into(rootfd, "empty", masked_paths[i],
+				      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+					      MOUNT_ATTR_NOEXEC,
+				      err) < 0)
 				return -1;
 		} else if (bind_into(rootfd, "/dev/null", masked_paths[i],
 				     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
@@ -304,7 +310,7 @@ static int mount_proc(int rootfd, gb_error *err)
 						AT_RECURSIVE);
 		if (tree < 0 || setattr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
-					-1, true) < 0)
+					0, -1, true) < 0)
 			return gb_fail_errno(err, "make /%s read-only", readonly_paths[i]);
 		if (attach(tree, t, readonly_paths[i], err) < 0)
 			return -1;
@@ -312,16 +318,20 @@ static int mount_proc(int rootfd, gb_error *err)
 	return 0;
 }
 
+/* /dev: the job tmpfs's dev directory (owned by root inside), bound without
+ * nodev — the one mount where device nodes open; made by host root, so
+ * nothing inside can add one. */
 static int mount_dev(int rootfd, uid_t root_uid, gb_error *err)
 {
-	_cleanup_close_ int dev = -1;
-	char opts[128];
+	_cleanup_close_ int dev = -1, tree = clone_tree("dev", false, err), target = -1;
 
-	/* owned by root inside, not by an unmapped host root (nobody) */
-	snprintf(opts, sizeof(opts), GB_DEV_TMPFS_OPTS ",uid=%u,gid=%u", root_uid, root_uid);
-	if (mount_new_in(rootfd, "dev", "tmpfs", opts,
-			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
+	if (tree < 0)
 		return -1;
+	if (setattr(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV, -1, false) < 0)
+		return gb_fail_errno(err, "set attributes of /dev");
+	target = mkpath_in(rootfd, "dev", true, err);
+	if (target < 0 || attach(tree, target, "dev", err) < 0)
+		return gb_context(err, "mount /dev");
 	dev = openat2_in(rootfd, "dev", O_DIRECTORY);
 	if (dev < 0)
 		return gb_fail_errno(err, "open /dev");

@@ -293,6 +293,12 @@ except Exception:
 	run gbrun --root -- /bin/sh -c 'cat /proc/kcore /proc/keys /proc/timer_list /proc/interrupts 2>/dev/null | wc -c; echo 1 > /proc/sys/kernel/domainname; echo rc=$?; echo h > /proc/sysrq-trigger; echo rc=$?'
 	[ "${lines[0]}" = "0" ]
 	[[ "$output" == *"rc=1"*"rc=1"* ]]
+	# a masked directory is empty and read-only, even for root
+	if [ -d /proc/acpi ]; then
+		run gbrun --root -- /bin/sh -c 'ls -A /proc/acpi | wc -l; touch /proc/acpi/x; echo rc=$?'
+		[ "${lines[0]}" = "0" ]
+		[[ "$output" == *"Read-only file system"*"rc=1" ]]
+	fi
 }
 
 @test "/dev is minimal and works" {
@@ -301,6 +307,11 @@ except Exception:
 	[ "${lines[1]}" = "4" ]
 	[ "${lines[2]}" = "null-ok" ]
 	[ "${lines[3]}" = "8" ]
+	# nobody inside adds a device, and the worker cannot write /dev
+	run gbrun --root -- /bin/sh -c 'mknod /dev/sda b 8 0; echo rc=$?'
+	[[ "$output" == *"rc=1" ]]
+	run gbrun -- /bin/sh -c 'touch /dev/x; echo rc=$?'
+	[[ "$output" == *"rc=1" ]]
 }
 
 @test "/tmp and /dev/shm are private and writable" {
