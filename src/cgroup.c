@@ -385,7 +385,7 @@ int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
 	if (parent)
 		snprintf(v1_name, sizeof(v1_name), "%s.%s", strrchr(parent->v2_path, '/') + 1,
 			 name);
-	else
+	else /* a sandbox on its own (limits, no job) */
 		snprintf(v1_name, sizeof(v1_name), "%s", name);
 	if (hybrid && (parent || limits) &&
 	    (mkdir_new(host->mem_base, v1_name, cg.mem_path, err) < 0 ||
@@ -508,7 +508,9 @@ int gb_cg_each_v1_sandbox(const struct gb_cgroup *job, const char *base,
 	const char *slash = strrchr(job->v2_path, '/');
 	char prefix[NAME_MAX + 2];
 
-	if (!slash || !base[0])
+	/* Only a job on a hybrid host has them: it has a v2 cgroup and no v1 one. */
+	if (!job->host || job->host->backend != GB_CG_HYBRID || job->mem_path[0] || !slash ||
+	    !base[0])
 		return 0;
 	snprintf(prefix, sizeof(prefix), "%s.", slash + 1);
 	return gb_cgfs_for_each_prefixed(base, prefix, fn, arg, err);
@@ -517,10 +519,10 @@ int gb_cg_each_v1_sandbox(const struct gb_cgroup *job, const char *base,
 int gb_cg_oom_kills(const struct gb_cgroup *cg, uint64_t *count, gb_error *err)
 {
 	*count = 0;
-	if (cg->host->backend == GB_CG_HYBRID && !cg->mem_path[0]) /* a job */
-		return gb_cg_each_v1_sandbox(cg, cg->host->mem_base, v1_oom_kills, count, err);
 	if (cg->host->backend == GB_CG_HYBRID)
-		return v1_oom_kills(cg->mem_path, count, err);
+		return cg->mem_path[0] ? v1_oom_kills(cg->mem_path, count, err)
+				       : gb_cg_each_v1_sandbox(cg, cg->host->mem_base, v1_oom_kills,
+							       count, err);
 	/* memory.events (not .local) includes the descendants. */
 	return gb_cgfs_read_key_at(cg->v2_path, "memory.events", "oom_kill", count, err);
 }

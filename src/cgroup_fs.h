@@ -34,7 +34,8 @@ int gb_cgfs_for_each_prefixed(const char *dir, const char *prefix,
 			      int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
 			      gb_error *err);
 /* Hybrid hosts: fn on each v1 cgroup (<job>.<sandbox>) of the sandboxes of a
- * job, in the v1 hierarchy whose base is `base`. */
+ * job, in the v1 hierarchy whose base is `base`. Nothing for anything else
+ * (a sandbox, or any cgroup on a pure v2 host). */
 int gb_cg_each_v1_sandbox(const struct gb_cgroup *job, const char *base,
 			  int (*fn)(const char *sub, void *arg, gb_error *err), void *arg,
 			  gb_error *err);

@@ -152,13 +152,11 @@ int gb_cg_destroy(struct gb_cgroup *cg, gb_error *err)
 		r = -1;
 	}
 	/* A job on a hybrid host: its sandboxes' v1 cgroups are not below it. */
-	if (cg->host && cg->host->backend == GB_CG_HYBRID && cg->v2_path[0] && !cg->mem_path[0]) {
-		if ((gb_cg_each_v1_sandbox(cg, cg->host->mem_base, rmdir_tree, NULL, &e) < 0 ||
-		     gb_cg_each_v1_sandbox(cg, cg->host->pids_base, rmdir_tree, NULL, &e) < 0) &&
-		    r == 0) {
-			*err = e;
-			r = -1;
-		}
+	if (cg->host && (gb_cg_each_v1_sandbox(cg, cg->host->mem_base, rmdir_tree, NULL, &e) < 0 ||
+			 gb_cg_each_v1_sandbox(cg, cg->host->pids_base, rmdir_tree, NULL, &e) < 0) &&
+	    r == 0) {
+		*err = e;
+		r = -1;
 	}
 	for (size_t i = 0; i < GB_ARRAY_SIZE(paths); i++) {
 		if (!paths[i][0])

@@ -267,7 +267,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
 	struct gb_result res;
 	struct gb_job job;
-	bool job_open = false;
 	gb_error err = { 0 };
 	char *rootfs_lower[1] = { NULL };
 	_cleanup_free_ char **env = NULL;
@@ -295,11 +294,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		if (!a.cwd && img.workdir && img.workdir[0] == '/')
 			a.cwd = img.workdir;
 	}
-	if (gb_job_open(&job, cfg, &err) < 0) {
-		rc = gb_cli_error(&err);
-		goto out;
-	}
-	job_open = true;
 	env = build_env(&a, a.rootfs ? NULL : &img);
 	if (!env) {
 		rc = gb_cli_usage("out of memory");
@@ -324,8 +318,11 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	spec.hostname = a.hostname;
 	spec.seccomp_profile = a.seccomp ? a.seccomp : cfg->seccomp_profile;
 
+	if (gb_job_open(&job, cfg, &err) < 0) {
+		rc = gb_cli_error(&err);
+		goto out;
+	}
 	gb_job_run_box(&job, &spec, &a.lim, &io, &res);
-	job_open = false;
 	if (gb_job_close(&job, &err) < 0 && res.status != GB_STATUS_ERROR) {
 		res.status = GB_STATUS_ERROR;
 		res.exit_code = GB_EXIT_FAILURE;
@@ -337,8 +334,6 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	if (a.meta && gb_meta_write(a.meta, &res, &err) < 0)
 		rc = gb_cli_error(&err);
 out:
-	if (job_open && gb_job_close(&job, &err) < 0)
-		rc = gb_cli_error(&err);
 	gb_image_ref_free(&img);
 	free(rootfs_lower[0]);
 	for (size_t i = 0; i < a.nbinds; i++)

@@ -17,7 +17,8 @@ int gb_netns_make(int *fd, gb_error *err)
 	if (home < 0)
 		return gb_fail_errno(err, "open /proc/thread-self/ns/net");
 	if (unshare(CLONE_NEWNET) < 0)
-		return gb_fail_errno(err, "cannot create a network namespace (unshare)");
+		return gb_fail_errno(err, "cannot create a network namespace (check "
+				     "/proc/sys/user/max_net_namespaces, or use --network host)");
 	made = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (made < 0)
 		gb_fail_errno(err, "open the new network namespace");

@@ -150,7 +150,6 @@ except Exception:
 	[[ "$output" == *"CapEff:	0000000000000000"* ]]
 	[[ "$output" == *"CapPrm:	0000000000000000"* ]]
 	[[ "$output" == *"CapBnd:	0000000000000000"* ]]
-	[[ "$output" == *"CapAmb:	0000000000000000"* ]]
 	[[ "$output" == *"NoNewPrivs:	1"* ]]
 	[[ "$output" == *"Seccomp:	2"* ]]
 }
