@@ -261,8 +261,7 @@ int gb_box_start(struct gb_job *job, struct gb_sandbox_spec *spec, const struct 
 	b->res = res;
 	b->scratch_fd = b->timerfd = -1;
 	b->cg.v2_fd = -1;
-	b->sb.pid = -1;
-	b->sb.pidfd = b->sb.sock = b->sb.userns_fd = -1;
+	gb_sandbox_init(&b->sb);
 	b->out.rfd = b->out.wfd = b->errout.rfd = b->errout.wfd = -1;
 	*out = b;
 	if (box_setup(job, b, spec, io, &err) == 0)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -14,6 +15,9 @@
 #include "util.h"
 
 extern char **environ;
+
+/* The command's stack until it execs (see gb_init_spawn_command). */
+#define GB_CMD_STACK (64 * 1024)
 
 /* Signals init passes on to the command instead of acting on them. */
 static const int forwarded[] = {
@@ -51,7 +55,7 @@ static int setup_stdio(const int stdio[3], gb_error *err)
 	return 0;
 }
 
-void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
+static __attribute__((noreturn)) void exec_command(const struct gb_sandbox_spec *s, int sock)
 {
 	gb_error err = { 0 };
 	sigset_t none;
@@ -89,6 +93,8 @@ void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
 	gb_cloexec_from(3);
 	if (gb_seccomp_install(&s->seccomp, &err) < 0)
 		gb_init_fail(sock, &err);
+	/* execvp searches the PATH of environ, so environ must be the sandbox's
+	 * (init, whose global this also is, never reads it). */
 	environ = (char **)s->envp;
 	execvp(s->argv[0], s->argv);
 	if (errno == ENOENT && strchr(s->argv[0], '/'))
@@ -101,6 +107,30 @@ void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock)
 		gb_fail_errno(&err, "cannot execute %s in the sandbox", s->argv[0]);
 	/* seccomp is on: only write and exit_group from here, both allowed. */
 	gb_init_fail(sock, &err);
+}
+
+struct cmd_arg {
+	const struct gb_sandbox_spec *s;
+	int sock;
+};
+
+static int command_main(void *arg)
+{
+	const struct cmd_arg *a = arg;
+
+	exec_command(a->s, a->sock);
+}
+
+pid_t gb_init_spawn_command(const struct gb_sandbox_spec *s, int sock)
+{
+	static char stack[GB_CMD_STACK] __attribute__((aligned(16)));
+	struct cmd_arg a = { .s = s, .sock = sock };
+
+	/* vfork-like: the command borrows init's memory until it execs, so
+	 * neither copies page tables nor takes copy-on-write faults. Until
+	 * then it only changes what is its own (creds, fds, signal handlers,
+	 * limits: no CLONE_FILES, CLONE_FS or CLONE_SIGHAND) and init sleeps. */
+	return clone(command_main, stack + sizeof(stack), CLONE_VM | CLONE_VFORK | SIGCHLD, &a);
 }
 
 static void forwarded_set(sigset_t *set)

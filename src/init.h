@@ -12,9 +12,10 @@
 /* Report a setup failure to the supervisor over sock and exit: the one way
  * out for init and for the command before execve. */
 __attribute__((noreturn)) void gb_init_fail(int sock, const gb_error *err);
-/* In the forked command: stdio, identity, capabilities, limits, seccomp,
- * execve. Never returns; a failure is reported over sock. */
-__attribute__((noreturn)) void gb_init_exec_command(const struct gb_sandbox_spec *s, int sock);
+/* Start the command: it takes its stdio, identity, capabilities, limits
+ * and seccomp filter, and execs; a failure before execve is reported over
+ * sock. Returns once the command has exec'd or failed: its pid, or -1. */
+pid_t gb_init_spawn_command(const struct gb_sandbox_spec *s, int sock);
 /* Block SIGCHLD and the forwarded signals (before forking the command). */
 void gb_init_block_signals(void);
 /* pid 1's loop: forward signals to cmd, reap everything, report cmd's

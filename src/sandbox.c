@@ -210,14 +210,13 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	/* Block what init will read from its signalfd before the command exists,
 	 * so no early signal is lost; the command unblocks them. */
 	gb_init_block_signals();
-	cmd = fork();
+	cmd = gb_init_spawn_command(s, sock);
 	if (cmd < 0) {
-		gb_fail_errno(&err, "fork the command");
+		gb_fail_errno(&err, "start the command");
 		gb_init_fail(sock, &err);
 	}
-	if (cmd == 0)
-		gb_init_exec_command(s, sock);
-	/* Only now: the command's argv lives in the memory this overwrites. */
+	/* Only now (the command has exec'd): its argv lives in the memory this
+	 * overwrites. */
 	gb_proc_title_set(GB_INIT_TITLE);
 	gb_msg_send(sock, GB_MSG_READY, cmd, NULL, scratch);
 	_exit(gb_init_reap(cmd, sock));
@@ -238,15 +237,22 @@ static void keep_off_this_cpu(pid_t pid, const cpu_set_t *cpus)
 	sched_setaffinity(pid, sizeof(others), &others);
 }
 
+void gb_sandbox_init(struct gb_sandbox *sb)
+{
+	sb->pid = -1;
+	sb->pidfd = sb->sock = sb->userns_fd = -1;
+	sb->userns_maker.pid = -1;
+}
+
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
 {
 	struct clone_args args = { 0 };
 	int sv[2], pidfd = -1;
 	pid_t pid;
 
-	sb->pid = -1;
-	sb->pidfd = sb->sock = sb->userns_fd = -1;
-	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
+	gb_sandbox_init(sb);
+	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_maker, &sb->userns_fd,
+			     err) < 0)
 		return -1;
 	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
 		return gb_fail_errno(err, "sched_getaffinity");
@@ -294,6 +300,8 @@ int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, int seccomp_fd, gb_error 
 	}
 	if (gb_msg_send_fds(sb->sock, GB_MSG_GO, what, NULL, fds, n) < 0)
 		return gb_fail_errno(err, "send GO to the sandbox");
+	/* Long gone by now: reaping it costs no wait. */
+	gb_userns_reap(&sb->userns_maker);
 	return 0;
 }
 
@@ -302,4 +310,5 @@ void gb_sandbox_close(struct gb_sandbox *sb)
 	gb_closep(&sb->sock);
 	gb_closep(&sb->pidfd);
 	gb_closep(&sb->userns_fd);
+	gb_userns_reap(&sb->userns_maker);
 }

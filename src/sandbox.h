@@ -11,6 +11,7 @@
 #include "error.h"
 #include "mount.h"
 #include "seccomp.h"
+#include "userns.h"
 
 #define GB_DEFAULT_HOSTNAME "gradebox"
 
@@ -59,8 +60,11 @@ struct gb_sandbox {
 	int pidfd;
 	int sock;         /* SOCK_SEQPACKET to init */
 	int userns_fd;
+	struct gb_userns_maker userns_maker;
 };
 
+/* A sandbox with nothing started yet: what gb_sandbox_close may always close. */
+void gb_sandbox_init(struct gb_sandbox *sb);
 /* Clone the sandbox's init, which builds the sandbox's filesystem and then
  * waits for gb_sandbox_go() before it starts the command. */
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err);
