@@ -7,6 +7,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
@@ -84,6 +85,14 @@ static __attribute__((noreturn)) void exec_command(const struct gb_sandbox_spec 
 	}
 	if (!s->root && gb_caps_clear(&err) < 0)
 		gb_init_fail(sock, &err);
+	/* The identity changes above reset the dumpable flag of the memory
+	 * this command still shares with init to fs.suid_dumpable, which may
+	 * be 1: init must stay non-dumpable (see join_userns). The command's
+	 * own memory after execve gets the flag execve gives it. */
+	if (prctl(PR_SET_DUMPABLE, 0) < 0) {
+		gb_fail_errno(&err, "prctl(PR_SET_DUMPABLE)");
+		gb_init_fail(sock, &err);
+	}
 	if (chdir(s->cwd ? s->cwd : "/") < 0) {
 		gb_fail_errno(&err, "working directory %s inside the sandbox",
 			      s->cwd ? s->cwd : "/");

@@ -172,6 +172,19 @@ except Exception:
 	[ "${lines[2]}" = "root=1" ]
 }
 
+@test "init stays non-dumpable when the host lets set-id programs dump (fs.suid_dumpable=1)" {
+	# The command's gid change resets the dumpable flag of the memory it
+	# shares with init until execve; root inside must still not reach init.
+	local saved
+	saved=$(cat /proc/sys/fs/suid_dumpable)
+	echo 1 >/proc/sys/fs/suid_dumpable
+	run gbrun --user 0:5 -- /bin/sh -c 'cat /proc/1/mem >/dev/null 2>&1; echo mem=$?; ls /proc/1/root/ >/dev/null 2>&1; echo root=$?'
+	echo "$saved" >/proc/sys/fs/suid_dumpable
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "mem=1" ]
+	[ "${lines[1]}" = "root=1" ]
+}
+
 @test "denied system calls fail with EPERM or ENOSYS instead of killing the caller" {
 	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
 	run gbrun --bind "$PROBE:/probe" -- /bin/sh -c 'for t in keyctl bpf unshare-user clone-newns mount io_uring; do echo "$t $(/probe $t)"; done; echo alive'
