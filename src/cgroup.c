@@ -48,17 +48,18 @@ static void set_why(struct gb_cg_host *host, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* This process's cgroup in one hierarchy, relative to its mount: the v2
- * one ("0::/x") when ctrl is NULL, else the v1 one listing ctrl. Our own
- * supervisors' leaf counts as its parent so every supervisor of a daemon
- * shares one base. "" stands for the root. */
-static int own_cgroup(const char *ctrl, char *out, gb_error *err)
+/* This process's cgroup in one hierarchy, relative to its mount, from
+ * self_cg (the text of /proc/self/cgroup): the v2 one ("0::/x") when ctrl
+ * is NULL, else the v1 one listing ctrl. Our own supervisors' leaf counts
+ * as its parent so every supervisor of a daemon shares one base. "" stands
+ * for the root. */
+static int own_cgroup(const char *self_cg, const char *ctrl, char *out, gb_error *err)
 {
-	_cleanup_free_ char *buf = NULL;
+	_cleanup_free_ char *buf = strdup(self_cg);
 	static const char leaf[] = "/" GB_CG_SUPERVISORS;
 
-	if (gb_read_file("/proc/self/cgroup", CG_FILE_MAX, &buf, NULL, err) < 0)
-		return -1;
+	if (!buf)
+		return gb_fail(err, ENOMEM, "/proc/self/cgroup");
 	for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
 		char *ctrls = strchr(line, ':'), *path, *c, *save = NULL;
 		bool match = false;
@@ -157,12 +158,13 @@ static int v2_move_self_to_leaf(const char *dir, gb_error *err)
 	return gb_cgfs_write_at(leaf, "cgroup.procs", self, err);
 }
 
-static int detect_v2(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
+static int detect_v2(const struct gb_config *cfg, const char *self_cg, struct gb_cg_host *host,
+		     gb_error *err)
 {
 	char own[PATH_MAX], own_dir[PATH_MAX], delegated[PATH_MAX];
 	const char *missing;
 
-	if (own_cgroup(NULL, own, err) < 0)
+	if (own_cgroup(self_cg, NULL, own, err) < 0)
 		return -1;
 	if (snprintf(own_dir, sizeof(own_dir), "%s%s", GB_CG_MOUNT, own) >= (int)sizeof(own_dir))
 		return gb_fail(err, ENAMETOOLONG, "own cgroup %s", own);
@@ -215,8 +217,8 @@ static int detect_v2(const struct gb_config *cfg, struct gb_cg_host *host, gb_er
 
 /* One v1 base: below our own cgroup of that controller, or at cgroup_root's
  * place in that hierarchy. */
-static int hybrid_base(const struct gb_config *cfg, const char *mount, const char *ctrl,
-		       const char *probe, char *out, gb_error *err)
+static int hybrid_base(const struct gb_config *cfg, const char *self_cg, const char *mount,
+		       const char *ctrl, const char *probe, char *out, gb_error *err)
 {
 	char own[PATH_MAX], dir[PATH_MAX];
 
@@ -225,7 +227,7 @@ static int hybrid_base(const struct gb_config *cfg, const char *mount, const cha
 		    gb_mkdir_p(out, 0755, err) < 0)
 			goto fail;
 	} else {
-		if (own_cgroup(ctrl, own, err) < 0)
+		if (own_cgroup(self_cg, ctrl, own, err) < 0)
 			return -1;
 		if (snprintf(dir, sizeof(dir), "%s%s", mount, own) >= (int)sizeof(dir))
 			return gb_fail(err, ENAMETOOLONG, "cgroup path %s%s", mount, own);
@@ -245,17 +247,19 @@ fail:
 			  mount, mount);
 }
 
-static int detect_hybrid(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
+static int detect_hybrid(const struct gb_config *cfg, const char *self_cg,
+			 struct gb_cg_host *host, gb_error *err)
 {
 	if (cfg->cgroup_root[0] &&
 	    (strncmp(cfg->cgroup_root, GB_CG_UNIFIED "/", sizeof(GB_CG_UNIFIED)) ||
 	     strstr(cfg->cgroup_root, "/..")))
 		return gb_fail(err, 0, "cgroup_root %s is not inside the cgroup v2 mount %s "
 			       "(hybrid host)", cfg->cgroup_root, GB_CG_UNIFIED);
-	if (hybrid_base(cfg, GB_CG_UNIFIED, NULL, "cgroup.procs", host->v2_base, err) < 0 ||
-	    hybrid_base(cfg, GB_CG_V1_MEMORY, "memory", "memory.limit_in_bytes",
+	if (hybrid_base(cfg, self_cg, GB_CG_UNIFIED, NULL, "cgroup.procs", host->v2_base, err) < 0 ||
+	    hybrid_base(cfg, self_cg, GB_CG_V1_MEMORY, "memory", "memory.limit_in_bytes",
 			host->mem_base, err) < 0 ||
-	    hybrid_base(cfg, GB_CG_V1_PIDS, "pids", "pids.max", host->pids_base, err) < 0)
+	    hybrid_base(cfg, self_cg, GB_CG_V1_PIDS, "pids", "pids.max", host->pids_base,
+			err) < 0)
 		return -1;
 	host->backend = GB_CG_HYBRID;
 	set_why(host, "hybrid: %s is not cgroup v2, so limits go through the v1 memory and pids "
@@ -267,11 +271,14 @@ static int detect_hybrid(const struct gb_config *cfg, struct gb_cg_host *host, g
 
 int gb_cg_detect(const struct gb_config *cfg, struct gb_cg_host *host, gb_error *err)
 {
+	_cleanup_free_ char *self_cg = NULL;
 	int r;
 
 	memset(host, 0, sizeof(*host));
-	if (gb_cgfs_is_fs(GB_CG_MOUNT, CGROUP2_SUPER_MAGIC)) {
-		r = detect_v2(cfg, host, err);
+	if (gb_read_file("/proc/self/cgroup", CG_FILE_MAX, &self_cg, NULL, err) < 0) {
+		r = -1;
+	} else if (gb_cgfs_is_fs(GB_CG_MOUNT, CGROUP2_SUPER_MAGIC)) {
+		r = detect_v2(cfg, self_cg, host, err);
 	} else if (gb_cgfs_is_fs(GB_CG_UNIFIED, CGROUP2_SUPER_MAGIC)) {
 		if (!gb_cgfs_is_fs(GB_CG_V1_MEMORY, CGROUP_SUPER_MAGIC) ||
 		    !gb_cgfs_is_fs(GB_CG_V1_PIDS, CGROUP_SUPER_MAGIC))
@@ -280,7 +287,7 @@ int gb_cg_detect(const struct gb_config *cfg, struct gb_cg_host *host, gb_error 
 				    "systemd.unified_cgroup_hierarchy=1 for pure cgroup v2",
 				    GB_CG_V1_MEMORY, GB_CG_V1_PIDS);
 		else
-			r = detect_hybrid(cfg, host, err);
+			r = detect_hybrid(cfg, self_cg, host, err);
 	} else {
 		r = gb_fail(err, 0, "no usable cgroups: neither %s nor %s is a cgroup v2 mount: "
 			    "boot with systemd.unified_cgroup_hierarchy=1 (or mount cgroup2 on %s)",

@@ -151,6 +151,9 @@ int gb_mkdir_p(const char *path, mode_t mode, gb_error *err)
 
 	if (len == 0 || len >= sizeof(buf))
 		return gb_fail(err, ENAMETOOLONG, "mkdir %s", path);
+	/* The usual case, the directory is there: one call, not one per level. */
+	if (mkdir(path, mode) == 0 || errno == EEXIST)
+		return 0;
 	memcpy(buf, path, len + 1);
 	for (char *p = buf + 1; ; p++) {
 		if (*p == '/' || *p == '\0') {
