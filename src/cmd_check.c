@@ -98,28 +98,12 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* Is any cgroup hierarchy mounted with favordynmods (cheap task moves)? */
-static bool favordynmods(void)
-{
-	_cleanup_free_ char *mounts = NULL;
-
-	if (gb_read_file("/proc/self/mounts", 1 << 20, &mounts, NULL, NULL) < 0)
-		return false;
-	return strstr(mounts, "favordynmods") != NULL;
-}
-
 static void check_cgroup(const struct gb_config *cfg, struct gb_cg_host *host)
 {
 	gb_error err = { 0 };
 
 	if (gb_cg_detect(cfg, host, &err) < 0)
 		set(F_CGROUP, false, "%s", err.msg);
-	else if (host->backend == GB_CG_HYBRID && !favordynmods())
-		/* Measured: each move into a v1 cgroup waits for an RCU grace
-		 * period (percpu rwsem), several ms when the host is idle. */
-		set(F_CGROUP, true, "%s; note: each sandbox start waits for the kernel to move it "
-		    "into the v1 cgroups (an RCU grace period, several ms on an idle host): pure "
-		    "cgroup v2, or mounting cgroup2 with favordynmods, avoids it", host->why);
 	else
 		set(F_CGROUP, true, "%s", host->why);
 }
