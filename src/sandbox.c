@@ -241,7 +241,6 @@ void gb_sandbox_init(struct gb_sandbox *sb)
 {
 	sb->pid = -1;
 	sb->pidfd = sb->sock = sb->userns_fd = -1;
-	sb->userns_maker.pid = -1;
 }
 
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
@@ -251,8 +250,7 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	pid_t pid;
 
 	gb_sandbox_init(sb);
-	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_maker, &sb->userns_fd,
-			     err) < 0)
+	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
 		return -1;
 	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
 		return gb_fail_errno(err, "sched_getaffinity");
@@ -300,8 +298,6 @@ int gb_sandbox_go(struct gb_sandbox *sb, int netns_fd, int seccomp_fd, gb_error 
 	}
 	if (gb_msg_send_fds(sb->sock, GB_MSG_GO, what, NULL, fds, n) < 0)
 		return gb_fail_errno(err, "send GO to the sandbox");
-	/* Long gone by now: reaping it costs no wait. */
-	gb_userns_reap(&sb->userns_maker);
 	return 0;
 }
 
@@ -310,5 +306,4 @@ void gb_sandbox_close(struct gb_sandbox *sb)
 	gb_closep(&sb->sock);
 	gb_closep(&sb->pidfd);
 	gb_closep(&sb->userns_fd);
-	gb_userns_reap(&sb->userns_maker);
 }

@@ -60,7 +60,6 @@ struct gb_sandbox {
 	int pidfd;
 	int sock;         /* SOCK_SEQPACKET to init */
 	int userns_fd;
-	struct gb_userns_maker userns_maker;
 };
 
 /* A sandbox with nothing started yet: what gb_sandbox_close may always close. */

@@ -9,21 +9,8 @@
 
 #include "error.h"
 
-#define GB_USERNS_STACK 8192
-
-/* The throwaway child that brings a user namespace into being. It is reaped
- * later (gb_userns_reap), off the path to the sandbox's start. */
-struct gb_userns_maker {
-	pid_t pid; /* -1: none to reap */
-	char stack[GB_USERNS_STACK] __attribute__((aligned(16)));
-};
-
 /* Returns an O_CLOEXEC fd of a new user namespace owned by the initial one,
- * mapping 0..range-1 inside to base..base+range-1 outside. mk must stay
- * allocated until gb_userns_reap(mk). */
-int gb_userns_create(uid_t base, unsigned range, struct gb_userns_maker *mk, int *fd_out,
-		     gb_error *err);
-/* Reap the child gb_userns_create left (it exits at once); no-op if none. */
-void gb_userns_reap(struct gb_userns_maker *mk);
+ * mapping 0..range-1 inside to base..base+range-1 outside. */
+int gb_userns_create(uid_t base, unsigned range, int *fd_out, gb_error *err);
 
 #endif
