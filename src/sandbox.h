@@ -11,7 +11,6 @@
 #include "error.h"
 #include "mount.h"
 #include "seccomp.h"
-#include "userns.h"
 
 #define GB_DEFAULT_HOSTNAME "gradebox"
 
