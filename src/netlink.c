@@ -16,6 +16,8 @@
 /* A fresh net namespace always numbers its loopback 1. */
 #define GB_LOOPBACK_IFINDEX 1
 #define GB_NETLINK_SEQ 1
+/* The kernel's errnos run from 1 to this (MAX_ERRNO). */
+#define GB_MAX_ERRNO 4095
 
 struct link_req {
 	struct nlmsghdr nh;
@@ -56,7 +58,7 @@ int gb_netlink_check_ack(const void *buf, size_t len, uint32_t seq, gb_error *er
 	if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*e)))
 		return gb_fail(err, EPROTO, "netlink: truncated acknowledgement");
 	e = NLMSG_DATA(nh);
-	if (e->error > 0 || e->error < -4095)
+	if (e->error > 0 || e->error < -GB_MAX_ERRNO)
 		return gb_fail(err, EPROTO, "netlink: acknowledgement with error %d", e->error);
 	if (e->error)
 		return gb_fail(err, -e->error, "netlink: %s", strerror(-e->error));
