@@ -107,24 +107,6 @@ void gb_box_on_tick(struct gb_box *b)
 		arm_tick(b, cpu);
 }
 
-/* What the sandbox used, once: when its command has ended, or at the end. */
-static void account(struct gb_box *b)
-{
-	struct gb_result *res = b->res;
-	uint64_t v = 0, ooms = 0;
-	gb_error e = { 0 };
-
-	b->accounted = true;
-	res->wall_time = (gb_now_ns() - b->started_ns) / GB_NS_PER_S;
-	if (gb_cg_cpu_usage_ns(&b->cg, &v, &e) == 0)
-		res->cpu_time = v / GB_NS_PER_S;
-	if (gb_cg_memory_peak(&b->cg, &v, &e) == 0)
-		res->memory_peak = v;
-	if (gb_cg_oom_kills(&b->cg, &ooms, &e) == 0 && ooms > 0)
-		res->oom_killed = true;
-	check_disk(b);
-}
-
 void gb_box_on_message(struct gb_box *b)
 {
 	struct gb_msg m;
@@ -149,9 +131,6 @@ void gb_box_on_message(struct gb_box *b)
 	case GB_MSG_STATUS:
 		b->wait_status = m.value;
 		b->have_status = true;
-		/* The command is gone: read what it used now, while init tears
-		 * the sandbox's namespaces down, not after. */
-		account(b);
 		break;
 	}
 	gb_closep(&fd);
@@ -160,9 +139,17 @@ void gb_box_on_message(struct gb_box *b)
 static void verdict(struct gb_box *b)
 {
 	struct gb_result *res = b->res;
+	uint64_t v = 0, ooms = 0;
+	gb_error e = { 0 };
 
-	if (!b->accounted)
-		account(b);
+	res->wall_time = (gb_now_ns() - b->started_ns) / GB_NS_PER_S;
+	if (gb_cg_cpu_usage_ns(&b->cg, &v, &e) == 0)
+		res->cpu_time = v / GB_NS_PER_S;
+	if (gb_cg_memory_peak(&b->cg, &v, &e) == 0)
+		res->memory_peak = v;
+	if (gb_cg_oom_kills(&b->cg, &ooms, &e) == 0 && ooms > 0)
+		res->oom_killed = true;
+	check_disk(b);
 	res->output_truncated = b->out.truncated || b->errout.truncated;
 
 	if (res->status == GB_STATUS_ERROR) {

@@ -12,7 +12,7 @@ struct gb_box {
 	struct gb_result *res;
 	int scratch_fd, timerfd;
 	uint64_t started_ns;
-	bool init_done, have_status, killed, accounted;
+	bool init_done, have_status, killed;
 	int wait_status;
 };
 
