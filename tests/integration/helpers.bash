@@ -75,3 +75,16 @@ PROBE=${GB_TEST_PROBE:-$TOP/tests/.work/probe}
 
 # gbrun ARGS... -- CMD: gradebox run on the test rootfs.
 gbrun() { "$GRADEBOX" run --rootfs "$ROOTFS" "$@"; }
+
+# wait_for_file FILE: wait (up to 20 s) until FILE exists. A background
+# helper touches FILE once it is ready, so a loaded machine (CI) slows the
+# test down instead of failing it, as a fixed sleep would.
+wait_for_file() {
+	local i
+	for i in $(seq 400); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for $1" >&2
+	return 1
+}

@@ -263,10 +263,11 @@ print(json.load(sys.stdin)["layers"][1]["path"])')
 	(
 		exec 9<"$GRADEBOX_STATE_DIR/layers/.tmp-$$-1"
 		flock 9
+		touch "$BATS_TEST_TMPDIR/locked"
 		exec sleep 60
 	) &
 	BG_PIDS+=($!)
-	sleep 0.2
+	wait_for_file "$BATS_TEST_TMPDIR/locked"
 	gb image import "$IMAGES/other-docker.tar"
 	run gb gc
 	[ "$status" -eq 0 ]
@@ -430,10 +431,11 @@ assert img["config"]["Labels"]["org.inginious.grading.name"] == "gb-multi"'
 	(
 		exec 9<"$GRADEBOX_STATE_DIR/images/gb-other.json"
 		flock -s 9
+		touch "$BATS_TEST_TMPDIR/locked"
 		exec sleep 60
 	) &
 	BG_PIDS+=($!)
-	sleep 0.2
+	wait_for_file "$BATS_TEST_TMPDIR/locked"
 	run gb image rm gb-other
 	[ "$status" -eq 254 ]
 	[[ $output == *"in use by a running sandbox"* ]]

@@ -127,7 +127,9 @@ setup() {
 
 @test "a daemonizing child does not outlive the run" {
 	local tag="7$RANDOM$RANDOM"
-	run lim --time 5 -- /bin/sh -c "(setsid sleep $tag </dev/null >/dev/null 2>&1 &); sleep 0.2; ps -o args | grep -c '^sleep $tag'; exit 0"
+	run lim --time 5 -- /bin/sh -c "(setsid sleep $tag </dev/null >/dev/null 2>&1 &)
+		for i in \$(seq 400); do ps -o args | grep -q '^sleep $tag' && break; sleep 0.05; done
+		ps -o args | grep -c '^sleep $tag'; exit 0"
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
 	awk -v w="$(META .wall_time)" 'BEGIN { exit !(w < 3) }'

@@ -31,10 +31,19 @@ load helpers
 }
 
 @test "sandboxes running at once do not see each other" {
-	local cmd='echo $0 > /tmp/$0; sleep 2 & sleep 0.5; ls /tmp; ps -o comm | grep -cx sleep'
-	gbrun -- /bin/sh -c "$cmd" a >"$BATS_TEST_TMPDIR/a" &
+	# each says it is up in a shared directory, then looks around only once
+	# the other is up too, so both are surely running at the time
+	local meet=$BATS_TEST_TMPDIR/meet
+	mkdir "$meet" && chmod 777 "$meet"
+	local cmd='echo $0 > /tmp/$0; sleep 20 &
+		for i in $(seq 400); do ps -o comm | grep -qx sleep && break; sleep 0.05; done
+		touch /meet/$0
+		for i in $(seq 400); do [ -e /meet/$1 ] && break; sleep 0.05; done
+		ls /tmp; ps -o comm | grep -cx sleep; touch /meet/$0.done
+		for i in $(seq 400); do [ -e /meet/$1.done ] && break; sleep 0.05; done'
+	gbrun --bind "$meet:/meet:rw" -- /bin/sh -c "$cmd" a b >"$BATS_TEST_TMPDIR/a" &
 	local a=$!
-	gbrun -- /bin/sh -c "$cmd" b >"$BATS_TEST_TMPDIR/b" &
+	gbrun --bind "$meet:/meet:rw" -- /bin/sh -c "$cmd" b a >"$BATS_TEST_TMPDIR/b" &
 	local b=$!
 	wait $a
 	wait $b
@@ -83,19 +92,21 @@ load helpers
 }
 
 # serve_once PORT: answer one connection on 127.0.0.1:PORT (host side), in
-# the background; $server is its pid.
+# the background; $server is its pid. Returns once the server listens.
 serve_once() {
+	local ready=$BATS_TEST_TMPDIR/listening.$1.$RANDOM
 	python3 -c "
 import socket
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('127.0.0.1', $1)); s.listen(5); s.settimeout(10)
+s.bind(('127.0.0.1', $1)); s.listen(5); s.settimeout(20)
+open('$ready', 'w').close()
 try:
     c, _ = s.accept(); c.sendall(b'host-secret\\n'); c.close()
 except Exception:
     pass
 " &
 	server=$!
-	sleep 0.3
+	wait_for_file "$ready"
 }
 
 @test "the sandbox cannot reach a host port on 127.0.0.1" {
@@ -228,7 +239,9 @@ except Exception:
 
 @test "an orphaned daemon inside is gone when the run ends" {
 	local tag="7$RANDOM$RANDOM"
-	run gbrun -- /bin/sh -c "(setsid sleep $tag </dev/null >/dev/null 2>&1 &); sleep 0.2; ps -o args | grep -c '^sleep $tag'"
+	run gbrun -- /bin/sh -c "(setsid sleep $tag </dev/null >/dev/null 2>&1 &)
+		for i in \$(seq 400); do ps -o args | grep -q '^sleep $tag' && break; sleep 0.05; done
+		ps -o args | grep -c '^sleep $tag'"
 	[ "$status" -eq 0 ]
 	# it was running when the command exited
 	[ "$output" = 1 ]
