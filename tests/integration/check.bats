@@ -34,7 +34,7 @@ load helpers
 }
 
 @test "gc leaves a running job alone" {
-	"$GRADEBOX" run --rootfs "$ROOTFS" -- sleep 2 &
+	"$GRADEBOX" run --rootfs "$ROOTFS" -- sleep 30 &
 	local live=$!
 	job_cgroups() { find /sys/fs/cgroup -maxdepth 8 -type d -name "job-$live-*" -path '*gradebox*' 2>/dev/null; }
 	for _ in $(seq 50); do [ -n "$(job_cgroups)" ] && break; sleep 0.1; done
@@ -43,6 +43,10 @@ load helpers
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"removed 0 leftover job item(s)"* ]]
 	[ -n "$(job_cgroups)" ]
-	# and the live job finishes normally
-	wait $live
+	# and the live job still ends cleanly (SIGTERM: 128+15)
+	kill -TERM $live
+	local rc=0
+	wait $live || rc=$?
+	[ "$rc" -eq 143 ]
+	[ -z "$(job_cgroups)" ]
 }
