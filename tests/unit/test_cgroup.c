@@ -133,7 +133,7 @@ static pid_t spawn_in(const struct gb_cgroup *cg, void (*fn)(void *), void *arg)
 		diag("attach", &err);
 		kill(pid, SIGKILL);
 	}
-	if (write(go[1], "x", 1) != 1)
+	if (pid > 0 && write(go[1], "x", 1) != 1)
 		kill(pid, SIGKILL);
 	close(go[1]);
 	return pid;
@@ -274,6 +274,7 @@ static void test_limits_written(void)
 	struct gb_cgroup cg;
 	gb_error err = { 0 };
 	bool v2 = host.backend == GB_CG_V2;
+	const char *swap_file = v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
 	char mem[32], pids[32];
 	struct stat st;
 
@@ -287,13 +288,13 @@ static void test_limits_written(void)
 	TAP_OK(!strcmp(read_line(v2 ? cg.v2_path : cg.mem_path,
 				 v2 ? "memory.max" : "memory.limit_in_bytes"), mem),
 	       "create writes the memory limit");
-	if (v2)
-		TAP_OK(gone(cg.v2_path) || !*read_line(cg.v2_path, "memory.swap.max") ||
-		       !strcmp(read_line(cg.v2_path, "memory.swap.max"), "0"),
-		       "create allows no swap");
+	/* The swap file is missing only where the kernel keeps no swap
+	 * accounting; the base cgroup shows whether it does. */
+	if (!*read_line(v2 ? host.v2_base : host.mem_base, swap_file))
+		TAP_SKIP("create allows no swap", "no swap accounting on this host");
 	else
-		TAP_OK(!*read_line(cg.mem_path, "memory.memsw.limit_in_bytes") ||
-		       !strcmp(read_line(cg.mem_path, "memory.memsw.limit_in_bytes"), mem),
+		TAP_OK(!strcmp(read_line(v2 ? cg.v2_path : cg.mem_path, swap_file),
+			       v2 ? "0" : mem),
 		       "create allows no swap");
 	TAP_OK(!strcmp(read_line(v2 ? cg.v2_path : cg.pids_path, "pids.max"), pids),
 	       "create writes the pids limit");
@@ -461,8 +462,12 @@ static void kill_test(bool fallback)
 	if (read(p[0], &gg, sizeof(gg)) != sizeof(gg))
 		gg = -1;
 	close(p[0]);
-	kill(pid, SIGTERM);
-	kill(gg, SIGTERM);
+	/* pid or gg is -1 when the fork or the report failed: kill(-1) would
+	 * signal every process on the host. */
+	if (pid > 0)
+		kill(pid, SIGTERM);
+	if (gg > 0)
+		kill(gg, SIGTERM);
 	TAP_OK(gb_cg_populated(&cg), "populated while processes run");
 	if (fallback) {
 		int r = gb_cg_kill_fallback(&cg, &err);
