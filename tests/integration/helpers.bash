@@ -76,6 +76,30 @@ PROBE=${GB_TEST_PROBE:-$TOP/tests/.work/probe}
 # gbrun ARGS... -- CMD: gradebox run on the test rootfs.
 gbrun() { "$GRADEBOX" run --rootfs "$ROOTFS" "$@"; }
 
+# sandboxed_pids CMDLINE: host pids of the processes whose whole command
+# line is CMDLINE and whose parent is a sandbox's init. The supervisor's own
+# command line holds CMDLINE too: it must never count as the sandbox's.
+sandboxed_pids() {
+	local pid ppid
+	for pid in $(pgrep -xf "$1"); do
+		ppid=$(awk '/^PPid:/ { print $2 }' /proc/"$pid"/status 2>/dev/null)
+		[ -n "$ppid" ] && [ "$(cat /proc/"$ppid"/comm 2>/dev/null)" = gradebox-init ] &&
+			echo "$pid"
+	done
+	return 0
+}
+
+# wait_for_sandboxed CMDLINE: wait (up to 20 s) until sandboxed_pids finds it.
+wait_for_sandboxed() {
+	local i
+	for i in $(seq 400); do
+		[ -n "$(sandboxed_pids "$1")" ] && return 0
+		sleep 0.05
+	done
+	echo "timed out waiting for '$1' in a sandbox" >&2
+	return 1
+}
+
 # wait_for_file FILE: wait (up to 20 s) until FILE exists. A background
 # helper touches FILE once it is ready, so a loaded machine (CI) slows the
 # test down instead of failing it, as a fixed sleep would.

@@ -285,7 +285,8 @@ print(json.load(sys.stdin)["layers"][1]["path"])')
 	with_store
 	python3 "$FIX/mkimage.py" hostile traversal "$BATS_TEST_TMPDIR/t.tar"
 	assert_refused "$BATS_TEST_TMPDIR/t.tar" "entry '../escaped': path goes outside the layer"
-	[ ! -e "$GRADEBOX_STATE_DIR/escaped" ] && [ ! -e "$GRADEBOX_STATE_DIR/layers/escaped" ]
+	[ ! -e "$GRADEBOX_STATE_DIR/escaped" ]
+	[ ! -e "$GRADEBOX_STATE_DIR/layers/escaped" ]
 }
 
 @test "image import: refuses absolute paths" {

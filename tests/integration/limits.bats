@@ -13,8 +13,10 @@ setup() {
 	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
 }
 
+# The CPU-limit tests set a generous wall limit: on a loaded host the
+# default (3 x --time) may pass before the sandbox gets its second of CPU.
 @test "a busy loop ends at the CPU limit: 253, timeout cpu" {
-	run lim --time 1 -- /probe burn 1
+	run lim --time 1 --hard-time 60 -- /probe burn 1
 	[ "$status" -eq 253 ]
 	[ "$(META .status)" = timeout ]
 	[ "$(META .timeout)" = cpu ]
@@ -24,7 +26,7 @@ setup() {
 }
 
 @test "two busy threads use the CPU limit twice as fast" {
-	run lim --time 1 -- /probe burn 2
+	run lim --time 1 --hard-time 60 -- /probe burn 2
 	[ "$status" -eq 253 ]
 	[ "$(META .timeout)" = cpu ]
 	# the kill came when both threads together had used 1 s: had only one
@@ -63,14 +65,38 @@ setup() {
 }
 
 @test "a fork bomb hits the pids limit with EAGAIN and the host stays responsive" {
-	run lim --pids 20 --time 10 -- /probe forkbomb
+	local ready=$BATS_TEST_TMPDIR/ready
+	mkdir "$ready"
+	chmod 777 "$ready"
+	# the bomb holds all its processes until the host is done checking
+	lim --pids 20 --time 10 --bind "$ready:/ready:rw" -- /probe forkbomb /ready \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local bomb=$!
+	wait_for_file "$ready/full"
+	# while the sandbox is at its limit, the host still forks and execs, and
+	# another sandbox still starts
+	local host_ok=0 sandbox_ok=0
+	/bin/true && host_ok=1
+	gbrun -- /bin/true && sandbox_ok=1
+	kill -0 $bomb # the bomb still runs
+	touch "$ready/done"
+	local rc=0
+	wait $bomb || rc=$?
+	[ "$host_ok" = 1 ]
+	[ "$sandbox_ok" = 1 ]
+	[ "$rc" -eq 0 ]
+	local out
+	out=$(cat "$BATS_TEST_TMPDIR/out")
+	[[ "$out" == "EAGAIN after "* ]]
+	[ "${out#EAGAIN after }" -lt 20 ]
+}
+
+@test "the pids limit counts threads too" {
+	run lim --pids 20 --time 10 -- /probe threads
 	[ "$status" -eq 0 ]
 	[[ "$output" == "EAGAIN after "* ]]
-	local n=${output#EAGAIN after }
-	[ "$n" -lt 20 ]
-	# the host still forks
-	run /bin/true
-	[ "$status" -eq 0 ]
+	# the main thread and init take two of the 20
+	[ "${output#EAGAIN after }" -lt 20 ]
 }
 
 @test "filling the disk fails with ENOSPC inside and meta says disk_full" {
@@ -89,6 +115,25 @@ setup() {
 	[[ "${lines[0]}" == "ENOSPC after "* ]]
 	[[ "${lines[1]}" == "ENOSPC after 0 bytes" ]]
 	[ "$(META .disk_full)" = true ]
+}
+
+@test "the disk limit covers /dev/shm too" {
+	run lim --disk 8 -- /bin/sh -c '/probe fill /dev/shm/big1; /probe fill /tmp/big2'
+	[[ "${lines[0]}" == "ENOSPC after "* ]]
+	local bytes=${lines[0]#ENOSPC after }
+	[ "${bytes% bytes}" -le $((8 * 1024 * 1024)) ]
+	# /dev/shm took the whole budget: nothing is left for /tmp
+	[ "${lines[1]}" = "ENOSPC after 0 bytes" ]
+	[ "$(META .disk_full)" = true ]
+}
+
+@test "files in /tmp count towards the memory limit" {
+	# a disk far above the memory limit: only memory can stop the writer
+	run lim --memory 32 --disk 512 -- /probe fill /tmp/big
+	[ "$status" -eq 252 ]
+	[ "$(META .status)" = memory ]
+	[ "$(META .oom_killed)" = true ]
+	[ "$(META .disk_full)" = false ]
 }
 
 @test "a file past --file-size fails with EFBIG, and dd is killed by SIGXFSZ" {
@@ -116,6 +161,23 @@ setup() {
 	[[ "$output" == *finished* ]]
 }
 
+@test "--output caps stderr as well" {
+	run lim --time 10 --output 1000 --stderr "$BATS_TEST_TMPDIR/err" -- \
+		/bin/sh -c 'head -c 20000000 /dev/zero >&2; echo finished'
+	[ "$status" -eq 0 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/err")" -eq 1000 ]
+	[ "$(META .output_truncated)" = true ]
+	[ "$output" = finished ]
+}
+
+@test "--output caps gradebox's own stdout and stderr without --stdout or --stderr" {
+	lim --time 10 --output 1000 -- /bin/sh -c 'head -c 20000000 /dev/zero; head -c 30000 /dev/zero >&2' \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/out")" -eq 1000 ]
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/err")" -eq 1000 ]
+	[ "$(META .output_truncated)" = true ]
+}
+
 @test "--stdout and --stderr capture the streams separately" {
 	run lim --stdout "$BATS_TEST_TMPDIR/o" --stderr "$BATS_TEST_TMPDIR/e" -- \
 		/bin/sh -c 'echo out; echo err >&2'
@@ -133,20 +195,19 @@ setup() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
 	awk -v w="$(META .wall_time)" 'BEGIN { exit !(w < 3) }'
-	[ -z "$(pgrep -f "sleep $tag")" ]
+	[ -z "$(pgrep -xf "sleep $tag")" ]
 }
 
 @test "SIGTERM to gradebox kills the sandbox and cleans up" {
 	local tag="7$RANDOM$RANDOM"
 	"$GRADEBOX" run --rootfs "$ROOTFS" --meta "$BATS_TEST_TMPDIR/meta.json" -- sleep "$tag" &
 	local pid=$!
-	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null && break; sleep 0.1; done
-	pgrep -f "sleep $tag"
+	wait_for_sandboxed "sleep $tag"
 	kill -TERM $pid
 	local rc=0
 	wait $pid || rc=$?
 	[ "$rc" -eq 143 ]
-	[ -z "$(pgrep -f "sleep $tag")" ]
+	[ -z "$(pgrep -xf "sleep $tag")" ]
 	[ "$(META .status)" = signaled ]
 }
 
@@ -154,12 +215,12 @@ setup() {
 	local tag="7$RANDOM$RANDOM"
 	"$GRADEBOX" run --rootfs "$ROOTFS" -- sleep "$tag" &
 	local pid=$!
-	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null && break; sleep 0.1; done
-	pgrep -f "sleep $tag"
+	wait_for_sandboxed "sleep $tag"
 	kill -KILL $pid
 	wait $pid || true
-	for _ in $(seq 50); do pgrep -f "sleep $tag" >/dev/null || break; sleep 0.1; done
-	[ -z "$(pgrep -f "sleep $tag")" ]
+	# PDEATHSIG reaches init asynchronously
+	for _ in $(seq 400); do pgrep -xf "sleep $tag" >/dev/null || break; sleep 0.05; done
+	[ -z "$(pgrep -xf "sleep $tag")" ]
 	# its job directory and cgroups are still there...
 	[ -n "$(gb_leftovers)" ]
 	run "$GRADEBOX" gc

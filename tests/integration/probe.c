@@ -10,8 +10,14 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <linux/kcmp.h>
+#include <linux/keyctl.h>
+#include <linux/perf_event.h>
+#include <linux/userfaultfd.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,8 +63,27 @@ static int alloc_mb(int mb)
 	return 0;
 }
 
+/* With a directory: say the limit is reached by creating DIR/full, then
+ * hold every process until DIR/done exists (polled: no fork is left). */
+static void hold(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	if (!dir)
+		return;
+	fflush(stdout);
+	snprintf(path, sizeof(path), "%s/full", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+	snprintf(path, sizeof(path), "%s/done", dir);
+	while (access(path, F_OK) < 0)
+		usleep(20000);
+}
+
 /* Fork until the kernel says no; children wait to be killed. */
-static int forkbomb(void)
+static int forkbomb(const char *dir)
 {
 	for (int i = 0; i < 100000; i++) {
 		pid_t pid = fork();
@@ -68,11 +93,55 @@ static int forkbomb(void)
 		}
 		if (pid < 0) {
 			printf("%s after %d\n", errno == EAGAIN ? "EAGAIN" : strerror(errno), i);
+			hold(dir);
 			return 0;
 		}
 	}
 	puts("no limit");
 	return 0;
+}
+
+static void *wait_forever(void *arg)
+{
+	for (;;)
+		pause();
+	return arg;
+}
+
+/* Start threads until the kernel says no; they wait to be killed. */
+static int threads(void)
+{
+	for (int i = 0; i < 100000; i++) {
+		pthread_t t;
+		int e = pthread_create(&t, NULL, wait_forever, NULL);
+		if (e) {
+			printf("%s after %d\n", e == EAGAIN ? "EAGAIN" : strerror(e), i);
+			return 0;
+		}
+	}
+	puts("no limit");
+	return 0;
+}
+
+/* A software clock counting this process in user mode only: what the most
+ * cautious perf_event_paranoid still lets an unprivileged user measure. */
+static long perf_self(void)
+{
+	struct perf_event_attr a = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(a),
+		.config = PERF_COUNT_SW_TASK_CLOCK,
+		.exclude_kernel = 1,
+		.exclude_hv = 1,
+	};
+	return syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+}
+
+static long vm_read_self(void)
+{
+	char src[8] = "probe", dst[8];
+	struct iovec l = { dst, sizeof(dst) }, r = { src, sizeof(src) };
+	return process_vm_readv(getpid(), &l, 1, &r, 1, 0);
 }
 
 /* Write 1 MiB blocks to PATH until an error (or MB blocks if MB > 0). */
@@ -105,6 +174,22 @@ int main(int argc, char **argv)
 
 	if (!strcmp(what, "keyctl"))
 		return report(syscall(SYS_keyctl, 0 /* KEYCTL_GET_KEYRING_ID */, -3, 0));
+	if (!strcmp(what, "add_key"))
+		return report(syscall(SYS_add_key, "user", "probe", "x", 1,
+				      KEY_SPEC_PROCESS_KEYRING));
+	if (!strcmp(what, "ptrace"))
+		return report(ptrace(PTRACE_TRACEME, 0, NULL, NULL));
+	/* user-mode-only faults need no privilege (vm.unprivileged_userfaultfd) */
+	if (!strcmp(what, "userfaultfd"))
+		return report(syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY));
+	if (!strcmp(what, "kcmp"))
+		return report(syscall(SYS_kcmp, getpid(), getpid(), KCMP_VM, 0, 0));
+	if (!strcmp(what, "process_vm_readv"))
+		return report(vm_read_self());
+	if (!strcmp(what, "perf_event_open"))
+		return report(perf_self());
+	if (!strcmp(what, "unshare-ns"))
+		return report(unshare(CLONE_NEWNS));
 	if (!strcmp(what, "bpf"))
 		return report(syscall(SYS_bpf, 0, NULL, 0));
 	if (!strcmp(what, "unshare-user"))
@@ -134,7 +219,9 @@ int main(int argc, char **argv)
 	if (!strcmp(what, "alloc") && argc > 2)
 		return alloc_mb(atoi(argv[2]));
 	if (!strcmp(what, "forkbomb"))
-		return forkbomb();
+		return forkbomb(argc > 2 ? argv[2] : NULL);
+	if (!strcmp(what, "threads"))
+		return threads();
 	if (!strcmp(what, "fill") && argc > 2)
 		return fill(argv[2], 0);
 	if (!strcmp(what, "bigfile") && argc > 3) {
