@@ -292,6 +292,36 @@ assert_filtered() {
 	[ -z "$(pgrep -xf "sleep $tag")" ]
 }
 
+@test "signals sent to the sandbox's init reach the command" {
+	local ready=$BATS_TEST_TMPDIR/ready out=$BATS_TEST_TMPDIR/out
+	mkdir "$ready"
+	chmod 777 "$ready"
+	"$GRADEBOX" run --rootfs "$ROOTFS" --bind "$ready:/ready:rw" -- /bin/sh -c '
+		trap "echo got USR1" USR1
+		trap "echo got TERM; exit 9" TERM
+		touch /ready/up
+		while :; do sleep 0.05; done' >"$out" &
+	local sup=$!
+	wait_for_file "$ready/up"
+	local init
+	init=$(pgrep -P $sup -x gradebox-init)
+	[ -n "$init" ]
+	kill -USR1 "$init"
+	for _ in $(seq 400); do grep -q "got USR1" "$out" && break; sleep 0.05; done
+	kill -TERM "$init"
+	for _ in $(seq 400); do kill -0 $sup 2>/dev/null || break; sleep 0.05; done
+	# a signal init kept to itself leaves the run going: end it
+	if kill -KILL $sup 2>/dev/null; then
+		wait $sup || true
+		"$GRADEBOX" gc >/dev/null
+		false
+	fi
+	local rc=0
+	wait $sup || rc=$?
+	[ "$rc" -eq 9 ]
+	[ "$(cat "$out")" = "$(printf 'got USR1\ngot TERM')" ]
+}
+
 @test "no file descriptor of gradebox leaks into the sandbox" {
 	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
 	exec 7</etc/hostname
