@@ -428,19 +428,60 @@ assert img["config"]["Labels"]["org.inginious.grading.name"] == "gb-multi"'
 
 @test "image rm: refused while a run holds the image" {
 	gb image import "$IMAGES/other-docker.tar"
-	# a run holds a shared lock on the image file (gb_image_open)
-	(
-		exec 9<"$GRADEBOX_STATE_DIR/images/gb-other.json"
-		flock -s 9
-		touch "$BATS_TEST_TMPDIR/locked"
-		exec sleep 60
-	) &
-	BG_PIDS+=($!)
-	wait_for_file "$BATS_TEST_TMPDIR/locked"
+	local ready=$BATS_TEST_TMPDIR/ready
+	mkdir "$ready"
+	chmod 777 "$ready"
+	# a sandbox on the image that runs until told to stop
+	"$GRADEBOX" run --image gb-other --bind "$ready:/ready:rw" -- /bin/sh -c \
+		'touch /ready/up; while [ ! -e /ready/stop ]; do sleep 0.05; done; cat /other.txt' \
+		>"$BATS_TEST_TMPDIR/out" 2>&1 &
+	local box=$!
+	BG_PIDS+=($box)
+	wait_for_file "$ready/up"
 	run gb image rm gb-other
-	[ "$status" -eq 254 ]
-	[[ $output == *"in use by a running sandbox"* ]]
+	local refused_status=$status refused_output=$output
+	touch "$ready/stop"
+	wait $box
+	# the sandbox still saw its image to the end
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = other ]
+	[ "$refused_status" -eq 254 ]
+	[[ $refused_output == *"in use by a running sandbox"* ]]
 	[ "$(layer_dirs)" -eq 2 ]
+	# once the run is over, rm works
+	run gb image rm gb-other
+	[ "$status" -eq 0 ]
+	[ "$(layer_dirs)" -eq 0 ]
+}
+
+@test "image rm: several names at once" {
+	gb image import "$IMAGES/multi-docker.tar"
+	gb image import "$IMAGES/other-oci.tar"
+	gb image import "$IMAGES/base-docker.tar"
+	run gb image rm gb-multi gb-other
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ ${lines[0]} == "removed gb-multi "* ]]
+	[[ ${lines[1]} == "removed gb-other "* ]]
+	[ "$(gb image list --json | python3 -c 'import json, sys; print(" ".join(i["name"] for i in json.load(sys.stdin)))')" = gb-base ]
+	# only the base layer, which gb-base still uses, is left
+	[ "$(layer_dirs)" -eq 1 ]
+}
+
+@test "run without --image or --rootfs uses the default image" {
+	cp -a "$ROOTFS" "$BATS_TEST_TMPDIR/rootfs"
+	echo default-image >"$BATS_TEST_TMPDIR/rootfs/marker"
+	gb image import "$BATS_TEST_TMPDIR/rootfs" --name default
+	gb image import "$ROOTFS" --name plain
+	run gb run -- cat /marker
+	[ "$status" -eq 0 ]
+	[ "$output" = default-image ]
+	# default_image names another one
+	GRADEBOX_DEFAULT_IMAGE=plain run gb run -- /bin/sh -c 'test -e /marker || echo no-marker'
+	[ "$status" -eq 0 ]
+	[ "$output" = no-marker ]
+	GRADEBOX_DEFAULT_IMAGE=missing run gb run -- /bin/true
+	[ "$status" -eq 254 ]
+	[[ $output == *"'missing'"* ]]
 }
 
 @test "run --image: the sandbox sees the image with its Env and WorkingDir" {
