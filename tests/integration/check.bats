@@ -50,3 +50,27 @@ load helpers
 	[ "$rc" -eq 143 ]
 	[ -z "$(job_cgroups)" ]
 }
+
+@test "check exits 254 and says so when cgroups are unusable" {
+	GRADEBOX_CGROUP_ROOT=$BATS_TEST_TMPDIR/not-a-cgroup run "$GRADEBOX" check
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"cgroups"*missing*"$BATS_TEST_TMPDIR/not-a-cgroup"* ]]
+	[[ "$output" == *"gradebox cannot run jobs on this host"* ]]
+	GRADEBOX_CGROUP_ROOT=$BATS_TEST_TMPDIR/not-a-cgroup run "$GRADEBOX" check --json
+	[ "$status" -eq 254 ]
+	[ "$(jq -r '.ok, .cgroup.ok' <<<"$output" | tr '\n' ' ')" = "false false " ]
+}
+
+@test "check exits 254 and says so when user namespaces are unusable" {
+	# Inside a chroot the kernel refuses new user namespaces: a bind of /
+	# in a private mount namespace makes one, and changes nothing outside.
+	local root=$BATS_TEST_TMPDIR/chroot
+	mkdir "$root"
+	run unshare -m sh -c 'mount --rbind / "$1" && exec chroot "$1" "$2" check' sh "$root" "$GRADEBOX"
+	[ "$status" -eq 254 ]
+	[[ "$output" == *"user namespaces"*missing*"clone(CLONE_NEWUSER)"* ]]
+	[[ "$output" == *"gradebox cannot run jobs on this host"* ]]
+	# outside the chroot, the same host is fine
+	run "$GRADEBOX" check
+	[ "$status" -eq 0 ]
+}
