@@ -36,8 +36,13 @@ gb_leftovers() {
 	for pid in $(pgrep -f "$GRADEBOX (run|grade|serve)"); do
 		gb_ours "$pid" && echo "process: $pid $(tr '\0' ' ' </proc/"$pid"/cmdline 2>/dev/null)"
 	done
-	local cg name owner start now
+	local cg name owner start now mem_own
+	# gradebox makes v1 memory cgroups below its own: one outside ours
+	# belongs to a gradebox started elsewhere
+	mem_own=/sys/fs/cgroup/memory$(awk -F: '$2 == "memory" { print $3 }' /proc/self/cgroup)
+	mem_own=${mem_own%/}/
 	while read -r cg; do
+		case $cg in /sys/fs/cgroup/memory/*) [[ $cg == "$mem_own"* ]] || continue ;; esac
 		name=${cg##*/}
 		owner=${name#job-}
 		start=${owner#*-}
