@@ -60,19 +60,23 @@ gb_leftovers() {
 	fi
 }
 
-gb_teardown() {
+# gb_clean: nothing is left behind. Another user's job may be ending just as
+# we look (its owner gone, its cgroup not yet), or a killed one be waiting
+# for its own gc: what is left behind stays, the rest clears within seconds.
+gb_clean() {
 	local left i
-	# Another user's job may be ending just as we look (its owner gone, its
-	# cgroup not yet), or a killed one be waiting for its own gc: what is
-	# left behind stays, the rest clears within seconds.
 	for i in $(seq 200); do
 		left=$(gb_leftovers)
 		[ -z "$left" ] && return 0
 		sleep 0.05
 	done
-	echo "left behind after the test:" >&2
+	echo "left behind:" >&2
 	echo "$left" >&2
 	return 1
+}
+
+gb_teardown() {
+	gb_clean
 }
 
 setup() { gb_setup; }

@@ -226,7 +226,7 @@ setup() {
 	run "$GRADEBOX" gc
 	[ "$status" -eq 0 ]
 	# ...and gone after gc
-	[ -z "$(gb_leftovers)" ]
+	gb_clean
 }
 
 @test "a run within every limit: exit 0 and accurate accounting" {
