@@ -134,7 +134,7 @@ bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
 {
 	size_t len = strlen(image);
 
-	for (const char *s = cfg->nested_images; *s;) {
+	for (const char *s = cfg->nested_images + strspn(cfg->nested_images, " \t"); *s;) {
 		size_t n = strcspn(s, " \t");
 		if (n == len && !strncmp(s, image, len))
 			return true;
