@@ -130,16 +130,19 @@ static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *e
 	struct scmp_arg_cmp conds[GB_SECCOMP_ARGS];
 	unsigned seen = 0, ncalls = 0, nconds = 0;
 	uint32_t action;
+	bool skip = false;
 	int r;
 
+	/* A skipped rule is still checked: a profile is valid or not whoever
+	 * runs it. */
 	for (;;) {
-		if (!strcmp(word, "nonroot") && !(flags & GB_SECCOMP_NONROOT))
-			return 0;
-		if (!strcmp(word, "unless-nested") && (flags & GB_SECCOMP_NESTED))
-			return 0;
-		if (strcmp(word, "nonroot") && strcmp(word, "unless-nested"))
-			break;
 		const char *prefix = word;
+		if (!strcmp(word, "nonroot"))
+			skip |= !(flags & GB_SECCOMP_NONROOT);
+		else if (!strcmp(word, "unless-nested"))
+			skip |= !!(flags & GB_SECCOMP_NESTED);
+		else
+			break;
 		word = strtok_r(NULL, " \t", &save);
 		if (!word)
 			return gb_fail(err, 0, "'%s' needs a rule after it", prefix);
@@ -148,7 +151,9 @@ static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *e
 		word = strtok_r(NULL, " \t", &save);
 		if (!word || parse_action(word, &action) < 0)
 			return gb_fail(err, 0, "clone-namespaces needs an action (EPERM, ..., kill)");
-		for (size_t i = 0; i < GB_ARRAY_SIZE(ns_flags); i++) {
+		if ((word = strtok_r(NULL, " \t", &save)))
+			return gb_fail(err, 0, "'%s' after clone-namespaces' action", word);
+		for (size_t i = 0; !skip && i < GB_ARRAY_SIZE(ns_flags); i++) {
 			r = seccomp_rule_add(ctx, action, SCMP_SYS(clone), 1,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
 			if (r < 0)
@@ -161,14 +166,17 @@ static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *e
 			       word);
 	while ((word = strtok_r(NULL, " \t", &save))) {
 		if (is_cond(word)) {
-			if (parse_cond(word, &conds[nconds], err) < 0)
+			struct scmp_arg_cmp c;
+			if (parse_cond(word, &c, err) < 0)
 				return -1;
-			/* libseccomp 2.5 refuses it (EINVAL): say why here. */
-			if (seen & (1u << conds[nconds].arg))
+			/* libseccomp 2.5 refuses it (EINVAL): say why here. Also
+			 * bounds conds[]: one per argument. */
+			if (seen & (1u << c.arg))
 				return gb_fail(err, 0, "arg%u is compared twice: a rule compares each "
 						       "argument once (write two rules)",
-					       conds[nconds].arg);
-			seen |= 1u << conds[nconds++].arg;
+					       c.arg);
+			seen |= 1u << c.arg;
+			conds[nconds++] = c;
 			continue;
 		}
 		if (nconds)
@@ -184,7 +192,7 @@ static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *e
 	}
 	if (!ncalls)
 		return gb_fail(err, 0, "a rule needs a system call after its action");
-	for (unsigned i = 0; i < ncalls; i++) {
+	for (unsigned i = 0; !skip && i < ncalls; i++) {
 		r = seccomp_rule_add_array(ctx, action, nrs[i], nconds, conds);
 		if (r < 0)
 			return gb_fail(err, -r, "rule for %s", names[i]);
