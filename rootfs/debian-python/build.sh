@@ -7,7 +7,8 @@
 # usage: rootfs/debian-python/build.sh OUT.tar.zst [PACKAGE...]
 #   extra PACKAGEs are installed too (e.g. python3-numpy)
 #   SUITE   Debian release (default: bookworm)
-#   MIRROR  Debian mirror (default: the one this host's apt uses)
+#   MIRROR  Debian mirror (default: the one this host's apt uses; there is no
+#           built-in address: with none found the recipe says so and stops)
 # Needs: mmdebstrap, zstd (apt-get install mmdebstrap zstd); run as root.
 set -eu
 out=${1:?usage: $0 OUT.tar.zst [PACKAGE...]}
@@ -23,9 +24,13 @@ default_mirror() {
 	done | head -n 1
 	[ -f /etc/apt/sources.list ] &&
 		awk '$1 == "deb" && $2 ~ /\/debian\/?$/ { print $2; exit }' /etc/apt/sources.list
-	echo http://deb.debian.org/debian
 }
 mirror=${MIRROR:-$(default_mirror | head -n 1)}
+if [ -z "$mirror" ]; then
+	echo "$0: no Debian mirror in /etc/apt/sources.list or /etc/apt/sources.list.d/*.sources;" \
+		"set MIRROR=http://HOST/debian" >&2
+	exit 1
+fi
 
 command -v mmdebstrap >/dev/null || { echo "$0: mmdebstrap missing: apt-get install mmdebstrap" >&2; exit 1; }
 

@@ -30,3 +30,13 @@ setup_file() {
 	[ "$status" -eq 0 ]
 	[ "$output" = "worker 4242 /task" ]
 }
+
+@test "rootfs/debian-python: with no mirror in the host's apt sources it says so and stops" {
+	# A private mount namespace hides /etc/apt from the recipe only.
+	run unshare -m sh -c 'mount -t tmpfs none /etc/apt &&
+		exec "$0" "$1"' "$TOP/rootfs/debian-python/build.sh" "$BATS_TEST_TMPDIR/none.tar.zst"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"no Debian mirror"*"MIRROR="* ]]
+	[ ! -e "$BATS_TEST_TMPDIR/none.tar.zst" ]
+}

@@ -559,8 +559,11 @@ int main(void)
 	char bases[3][PATH_MAX + 64];
 	bool had_base[3];
 
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(39);
+
 	if (geteuid() != 0) {
-		TAP_SKIP("cgroup tests", "need root");
+		TAP_SKIP_REST("the cgroup tests need root");
 		return TAP_DONE();
 	}
 	/* Orphans of the tests (double-forked daemons) come back to us. */
@@ -572,7 +575,7 @@ int main(void)
 
 	test_detect();
 	if (host.backend == GB_CG_NONE) {
-		TAP_SKIP("cgroup tests", "no usable cgroup backend");
+		TAP_SKIP_REST("no usable cgroup backend");
 		return TAP_DONE();
 	}
 	test_limits_written();

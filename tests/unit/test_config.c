@@ -22,6 +22,9 @@ int main(void)
 	gb_error e = { 0 };
 	int fd = mkstemp(path);
 
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(11);
+
 	close(fd);
 	unsetenv("GRADEBOX_STATE_DIR");
 	unsetenv("GRADEBOX_RUN_DIR");

@@ -141,6 +141,8 @@ static void test_digests_xattrs_names(void)
 
 int main(void)
 {
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(44);
 	test_sha256_vectors();
 	test_sha256_million_a();
 	test_sha256_paths_agree();

@@ -128,6 +128,8 @@ static void test_live(void)
 
 int main(void)
 {
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(8);
 	test_encoding();
 	test_ack();
 	test_live();

@@ -81,6 +81,8 @@ static void test_files(void)
 
 int main(void)
 {
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(22);
 	test_parse();
 	test_error();
 	test_files();

@@ -2,7 +2,8 @@
 # tests/vm/run.sh — run part of the test suite on a pure cgroup v2 kernel.
 #
 # usage: tests/vm/run.sh                  run $GB_VM_TESTS (bats files; default
-#                                         tests/vm/*.bats tests/integration/limits*.bats tests/integration/check.bats)
+#                                         tests/vm/*.bats tests/integration/limits*.bats tests/integration/check.bats
+#                                         tests/security/*.bats)
 #        tests/vm/run.sh FILE.bats...     run these bats files
 #        tests/vm/run.sh -- CMD [ARG...]  run CMD (stdout is read as TAP)
 #        tests/vm/run.sh --shell          interactive root shell on the VM console
@@ -115,7 +116,8 @@ if [ $mode = bats ]; then
 			tests+=("$f")
 		done
 	else
-		for f in "$top"/tests/vm/*.bats "$top"/tests/integration/limits*.bats "$top"/tests/integration/check.bats; do
+		for f in "$top"/tests/vm/*.bats "$top"/tests/integration/limits*.bats "$top"/tests/integration/check.bats \
+			"$top"/tests/security/*.bats; do
 			[ -f "$f" ] && tests+=("$f")
 		done
 	fi
