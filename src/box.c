@@ -231,7 +231,10 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	if (!spec->host_network && gb_netns_make(&netns, err) < 0)
 		return -1;
 	if (spec->seccomp_profile &&
-	    gb_seccomp_compile(spec->seccomp_profile, !spec->root, &filter, err) < 0)
+	    gb_seccomp_compile(spec->seccomp_profile,
+			       (spec->root ? 0 : GB_SECCOMP_NONROOT) |
+				       (spec->nested ? GB_SECCOMP_NESTED : 0),
+			       &filter, err) < 0)
 		return -1;
 	if (gb_sandbox_go(&b->sb, netns, filter, err) < 0)
 		return -1;

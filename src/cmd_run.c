@@ -31,7 +31,7 @@ struct run_args {
 	size_t nenv;
 	uid_t uid;
 	gid_t gid;
-	bool root, host_network, hard_time_set;
+	bool root, nested, host_network, hard_time_set;
 	struct gb_limits lim;
 };
 
@@ -39,7 +39,7 @@ enum {
 	OPT_ROOTFS = 256, OPT_IMAGE, OPT_BIND, OPT_ENV, OPT_CWD, OPT_USER, OPT_ROOT,
 	OPT_NETWORK, OPT_HOSTNAME, OPT_SECCOMP, OPT_META, OPT_TIME, OPT_HARD_TIME,
 	OPT_MEMORY, OPT_PIDS, OPT_DISK, OPT_OUTPUT, OPT_FILE_SIZE, OPT_NOFILE, OPT_STDOUT,
-	OPT_STDERR, OPT_HELP,
+	OPT_STDERR, OPT_NESTED, OPT_HELP,
 };
 
 static const struct option options[] = {
@@ -50,6 +50,7 @@ static const struct option options[] = {
 	{ "cwd", required_argument, NULL, OPT_CWD },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "root", no_argument, NULL, OPT_ROOT },
+	{ "nested", no_argument, NULL, OPT_NESTED },
 	{ "network", required_argument, NULL, OPT_NETWORK },
 	{ "hostname", required_argument, NULL, OPT_HOSTNAME },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
@@ -75,6 +76,7 @@ static const char run_usage[] =
 	"  --cwd DIR             working directory inside (default /)\n"
 	"  --user UID[:GID]      run as this uid inside (default 4242:4242)\n"
 	"  --root                run as root inside the user namespace\n"
+	"  --nested              allow namespaces and mounts inside (nested containers)\n"
 	"  --network none|host   no network but loopback (default), or the host's\n"
 	"  --hostname H          hostname inside (default gradebox)\n"
 	"  --seccomp FILE        replace the default seccomp profile\n"
@@ -176,6 +178,7 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 			break;
 		case OPT_USER: if (parse_user(optarg, a)) return -1; break;
 		case OPT_ROOT: a->root = true; a->uid = a->gid = 0; break;
+		case OPT_NESTED: a->nested = true; break;
 		case OPT_NETWORK:
 			if (strcmp(optarg, "none") && strcmp(optarg, "host"))
 				return USAGE("--network: '%s' must be none or host", optarg);
@@ -314,6 +317,8 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	spec.uid = a.uid;
 	spec.gid = a.gid;
 	spec.root = a.root;
+	spec.nested = a.nested ||
+		      (!a.rootfs && gb_config_nested_image(cfg, a.image ? a.image : cfg->default_image));
 	spec.host_network = a.host_network;
 	spec.hostname = a.hostname;
 	spec.seccomp_profile = a.seccomp ? a.seccomp : cfg->seccomp_profile;

@@ -47,6 +47,12 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 		strcpy(cfg->default_image, value);
 		return 0;
 	}
+	if (!strcmp(key, "nested_images")) {
+		if (strlen(value) >= sizeof(cfg->nested_images))
+			return gb_fail(err, 0, "nested_images is too long");
+		strcpy(cfg->nested_images, value);
+		return 0;
+	}
 	if (!strcmp(key, "uid_base")) {
 		if (gb_parse_u64(value, &n) < 0 || n == 0 ||
 		    n + GB_ID_RANGE > (uint64_t)UINT32_MAX)
@@ -121,7 +127,22 @@ static const struct {
 	{ "GRADEBOX_DEFAULT_IMAGE", "default_image" },
 	{ "GRADEBOX_UID_BASE", "uid_base" },
 	{ "GRADEBOX_MAX_UNPACKED_MB", "max_unpacked_mb" },
+	{ "GRADEBOX_NESTED_IMAGES", "nested_images" },
 };
+
+bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
+{
+	size_t len = strlen(image);
+
+	for (const char *s = cfg->nested_images + strspn(cfg->nested_images, " \t"); *s;) {
+		size_t n = strcspn(s, " \t");
+		if (n == len && !strncmp(s, image, len))
+			return true;
+		s += n;
+		s += strspn(s, " \t");
+	}
+	return false;
+}
 
 int gb_config_load(struct gb_config *cfg, gb_error *err)
 {

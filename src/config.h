@@ -5,6 +5,7 @@
 #define GB_CONFIG_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -19,6 +20,7 @@
 #define GB_DEFAULT_UID_BASE 2000000000u
 #define GB_ID_RANGE 65536u
 #define GB_DEFAULT_MAX_UNPACKED_MB 8192u
+#define GB_CONFIG_NESTED_IMAGES_MAX 1024
 
 struct gb_config {
 	char config_file[PATH_MAX];
@@ -27,12 +29,17 @@ struct gb_config {
 	char cgroup_root[PATH_MAX]; /* "" = auto-detect the delegated subtree */
 	char seccomp_profile[PATH_MAX];
 	char default_image[256];
+	/* Images whose sandboxes may nest containers (make namespaces, mount),
+	 * space-separated: the per-environment form of `run --nested`. */
+	char nested_images[GB_CONFIG_NESTED_IMAGES_MAX];
 	uid_t uid_base;
 	uint64_t max_unpacked_mb;
 };
 
 /* Fill cfg with defaults, then the config file, then the environment. */
 int gb_config_load(struct gb_config *cfg, gb_error *err);
+/* Is image (a name as given to --image) listed in nested_images? */
+bool gb_config_nested_image(const struct gb_config *cfg, const char *image);
 /* Apply one "key = value" setting (also used for tests). */
 int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_error *err);
 

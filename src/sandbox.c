@@ -7,17 +7,19 @@
  *
  *  1. makes the sandbox's user namespace (userns.c): uid/gid 0..65535
  *     inside are uid_base.. outside, so no sandbox id is a host account;
- *  2. clone3()s the sandbox's init with new mount, pid, ipc, uts and cgroup
+ *  2. clone3()s the sandbox's init with new mount, pid, ipc and uts
  *     namespaces, straight into the sandbox's cgroup (CLONE_INTO_CGROUP)
  *     and with a pidfd, and keeps init off its own CPU for a while;
  *  3. meanwhile makes the net namespace with `lo` up (netns.c; unless
  *     --network host) and sends it to init with GO.
  * All these namespaces are owned by the host's user namespace: nothing
- * inside can ever mount, change the hostname or reconfigure the network,
- * root or not.
+ * inside can ever mount, change the hostname or reconfigure the network in
+ * them, root or not; and the seccomp profile keeps anyone from making
+ * namespaces of their own unless the run allows nested containers.
  *
  * init, still host root but already pid 1 of the new pid namespace, first
- * moves itself into the sandbox's v1 cgroups on hybrid hosts, then builds
+ * moves itself into the sandbox's v1 cgroups on hybrid hosts and only then
+ * makes the cgroup namespace, rooted at the sandbox's cgroups, then builds
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
  * /dev, /tmp, binds, pivot_root) and sets the hostname, in parallel with
  * step 3. On GO it joins the net namespace, then the user namespace as uid
@@ -58,8 +60,9 @@
 
 /* What the sandbox sees as pid 1 (comm and cmdline). */
 #define GB_INIT_TITLE "gradebox-init"
-/* No CLONE_NEWNET: the net namespace is made ahead (netns.h) and joined. */
-#define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP)
+/* No CLONE_NEWNET: the net namespace is made ahead (netns.h) and joined.
+ * No CLONE_NEWCGROUP: init makes it once in its v1 cgroups (sandbox_child). */
+#define GB_NS_FLAGS (CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS)
 
 int gb_msg_send_fds(int sock, int type, int value, const char *text, const int *fds,
 		    size_t nfds)
@@ -195,6 +198,15 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
 		gb_init_fail(sock, &err);
 	gb_cg_close_self_attach(s->cg_attach_fds);
+	/* The cgroup namespace is rooted where init is when it is made: only
+	 * now, in the v1 cgroups too, is that the sandbox's own. Made at
+	 * clone3, its v1 roots were the supervisor's cgroups: /proc/self/cgroup
+	 * named the supervisor's host pid, and a nested cgroup namespace of
+	 * root could mount the hierarchy above the sandbox. */
+	if (unshare(CLONE_NEWCGROUP) < 0) {
+		gb_fail_errno(&err, "unshare the cgroup namespace");
+		gb_init_fail(sock, &err);
+	}
 	if (gb_mount_sandbox(&s->mount, &scratch, &err) < 0)
 		gb_init_fail(sock, &err);
 	if (sethostname(host, strlen(host)) < 0) {

@@ -22,6 +22,7 @@ struct gb_sandbox_spec {
 	uid_t uid;                   /* inside ids */
 	gid_t gid;
 	bool root;                   /* keep root's capabilities (inside the userns) */
+	bool nested;                 /* may make namespaces and mount (nested containers) */
 	bool host_network;
 	const char *hostname;
 	const char *seccomp_profile; /* compiled by the supervisor; NULL = no filter */

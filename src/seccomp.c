@@ -16,6 +16,11 @@
 
 #define GB_SECCOMP_PROFILE_MAX (256 * 1024)
 #define GB_SECCOMP_BPF_MAX (1024 * 1024)
+/* System calls one rule line may name. */
+#define GB_SECCOMP_LINE_CALLS 64
+/* Arguments a condition may compare: arg0 to arg5. */
+#define GB_SECCOMP_ARGS 6
+#define GB_SECCOMP_ARG_PREFIX "arg"
 
 static const struct {
 	const char *name;
@@ -36,6 +41,19 @@ static void seccomp_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
+/* A decimal or 0x hex number at s; returns the end, or NULL. */
+static const char *parse_value(const char *s, uint64_t *v)
+{
+	int base = (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) ? 16 : 10;
+	char *end;
+
+	if (base == 16 ? !isxdigit((unsigned char)s[2]) : !isdigit((unsigned char)s[0]))
+		return NULL;
+	errno = 0;
+	*v = strtoull(s, &end, base);
+	return errno ? NULL : end;
+}
+
 static int parse_action(const char *word, uint32_t *action)
 {
 	if (!strcmp(word, "kill")) {
@@ -51,24 +69,91 @@ static int parse_action(const char *word, uint32_t *action)
 	return -1;
 }
 
-static int add_line(scmp_filter_ctx ctx, char *line, bool nonroot, gb_error *err)
+/* One condition word: argN OP VALUE or argN&MASK==VALUE (see the profile's
+ * header). Values are decimal or 0x hex. */
+static int parse_cond(const char *word, struct scmp_arg_cmp *cmp, gb_error *err)
+{
+	static const struct {
+		const char *text;
+		enum scmp_compare op;
+	} ops[] = {
+		/* two-character operators first: "<=" must not parse as "<" */
+		{ "==", SCMP_CMP_EQ }, { "!=", SCMP_CMP_NE }, { "<=", SCMP_CMP_LE },
+		{ ">=", SCMP_CMP_GE }, { "<", SCMP_CMP_LT },  { ">", SCMP_CMP_GT },
+	};
+	const char *s = word + strlen(GB_SECCOMP_ARG_PREFIX);
+	uint64_t mask = 0;
+	size_t i;
+
+	if (*s < '0' || *s >= '0' + GB_SECCOMP_ARGS)
+		return gb_fail(err, 0, "'%s': the argument must be arg0 to arg%d", word,
+			       GB_SECCOMP_ARGS - 1);
+	memset(cmp, 0, sizeof(*cmp));
+	cmp->arg = (unsigned int)(*s++ - '0');
+	if (*s == '&') {
+		s = parse_value(s + 1, &mask);
+		if (!s)
+			return gb_fail(err, 0, "'%s': bad mask after '&'", word);
+	}
+	for (i = 0; i < GB_ARRAY_SIZE(ops); i++)
+		if (!strncmp(s, ops[i].text, strlen(ops[i].text)))
+			break;
+	if (i == GB_ARRAY_SIZE(ops))
+		return gb_fail(err, 0, "'%s': expected ==, !=, <, <=, > or >= after arg%u", word,
+			       cmp->arg);
+	if (mask && ops[i].op != SCMP_CMP_EQ)
+		return gb_fail(err, 0, "'%s': a masked argument can only be compared with ==",
+			       word);
+	s = parse_value(s + strlen(ops[i].text), mask ? &cmp->datum_b : &cmp->datum_a);
+	if (!s || *s)
+		return gb_fail(err, 0, "'%s': the value must be a decimal or 0x hex number", word);
+	if (mask) {
+		cmp->op = SCMP_CMP_MASKED_EQ;
+		cmp->datum_a = mask;
+	} else {
+		cmp->op = ops[i].op;
+	}
+	return 0;
+}
+
+static bool is_cond(const char *word)
+{
+	return !strncmp(word, GB_SECCOMP_ARG_PREFIX, strlen(GB_SECCOMP_ARG_PREFIX)) &&
+	       isdigit((unsigned char)word[strlen(GB_SECCOMP_ARG_PREFIX)]);
+}
+
+static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *err)
 {
 	char *save = NULL, *word = strtok_r(line, " \t", &save);
+	int nrs[GB_SECCOMP_LINE_CALLS];
+	const char *names[GB_SECCOMP_LINE_CALLS];
+	struct scmp_arg_cmp conds[GB_SECCOMP_ARGS];
+	unsigned seen = 0, ncalls = 0, nconds = 0;
 	uint32_t action;
+	bool skip = false;
 	int r;
 
-	if (!strcmp(word, "nonroot")) {
+	/* A skipped rule is still checked: a profile is valid or not whoever
+	 * runs it. */
+	for (;;) {
+		const char *prefix = word;
+		if (!strcmp(word, "nonroot"))
+			skip |= !(flags & GB_SECCOMP_NONROOT);
+		else if (!strcmp(word, "unless-nested"))
+			skip |= !!(flags & GB_SECCOMP_NESTED);
+		else
+			break;
 		word = strtok_r(NULL, " \t", &save);
 		if (!word)
-			return gb_fail(err, 0, "'nonroot' needs a rule after it");
-		if (!nonroot)
-			return 0;
+			return gb_fail(err, 0, "'%s' needs a rule after it", prefix);
 	}
 	if (!strcmp(word, "clone-namespaces")) {
 		word = strtok_r(NULL, " \t", &save);
 		if (!word || parse_action(word, &action) < 0)
 			return gb_fail(err, 0, "clone-namespaces needs an action (EPERM, ..., kill)");
-		for (size_t i = 0; i < GB_ARRAY_SIZE(ns_flags); i++) {
+		if ((word = strtok_r(NULL, " \t", &save)))
+			return gb_fail(err, 0, "'%s' after clone-namespaces' action", word);
+		for (size_t i = 0; !skip && i < GB_ARRAY_SIZE(ns_flags); i++) {
 			r = seccomp_rule_add(ctx, action, SCMP_SYS(clone), 1,
 					     SCMP_A0(SCMP_CMP_MASKED_EQ, ns_flags[i], ns_flags[i]));
 			if (r < 0)
@@ -80,12 +165,37 @@ static int add_line(scmp_filter_ctx ctx, char *line, bool nonroot, gb_error *err
 		return gb_fail(err, 0, "unknown action '%s' (an errno name such as EPERM, or kill)",
 			       word);
 	while ((word = strtok_r(NULL, " \t", &save))) {
-		int nr = seccomp_syscall_resolve_name(word);
-		if (nr == __NR_SCMP_ERROR)
+		if (is_cond(word)) {
+			struct scmp_arg_cmp c;
+			if (parse_cond(word, &c, err) < 0)
+				return -1;
+			/* libseccomp 2.5 refuses it (EINVAL): say why here. Also
+			 * bounds conds[]: one per argument. */
+			if (seen & (1u << c.arg))
+				return gb_fail(err, 0, "arg%u is compared twice: a rule compares each "
+						       "argument once (write two rules)",
+					       c.arg);
+			seen |= 1u << c.arg;
+			conds[nconds++] = c;
+			continue;
+		}
+		if (nconds)
+			return gb_fail(err, 0, "system call '%s' after a condition: conditions come "
+					       "last", word);
+		if (ncalls == GB_ARRAY_SIZE(nrs))
+			return gb_fail(err, 0, "more than %zu system calls in one rule",
+				       GB_ARRAY_SIZE(nrs));
+		names[ncalls] = word;
+		nrs[ncalls] = seccomp_syscall_resolve_name(word);
+		if (nrs[ncalls++] == __NR_SCMP_ERROR)
 			return gb_fail(err, 0, "unknown system call '%s'", word);
-		r = seccomp_rule_add(ctx, action, nr, 0);
+	}
+	if (!ncalls)
+		return gb_fail(err, 0, "a rule needs a system call after its action");
+	for (unsigned i = 0; !skip && i < ncalls; i++) {
+		r = seccomp_rule_add_array(ctx, action, nrs[i], nconds, conds);
 		if (r < 0)
-			return gb_fail(err, -r, "rule for %s", word);
+			return gb_fail(err, -r, "rule for %s", names[i]);
 	}
 	return 0;
 }
@@ -128,7 +238,7 @@ int gb_seccomp_load(int fd, struct gb_seccomp *out, gb_error *err)
 	return 0;
 }
 
-int gb_seccomp_compile(const char *profile, bool nonroot, int *out, gb_error *err)
+int gb_seccomp_compile(const char *profile, unsigned flags, int *out, gb_error *err)
 {
 	__attribute__((cleanup(seccomp_releasep))) scmp_filter_ctx ctx = NULL;
 	_cleanup_free_ char *text = NULL;
@@ -172,7 +282,7 @@ int gb_seccomp_compile(const char *profile, bool nonroot, int *out, gb_error *er
 			;
 		if (!*s)
 			continue;
-		if (add_line(ctx, s, nonroot, err) < 0)
+		if (add_line(ctx, s, flags, err) < 0)
 			return gb_context(err, "%s: line %d", profile, lineno);
 	}
 	return export_bpf(ctx, out, err);

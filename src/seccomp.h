@@ -15,8 +15,15 @@ struct gb_seccomp {
 	struct sock_fprog prog; /* prog.filter is malloc'ed */
 };
 
-/* Compile profile into a memfd holding the BPF program (*fd, close-on-exec). */
-int gb_seccomp_compile(const char *profile, bool nonroot, int *fd, gb_error *err);
+/* What the sandbox is, for the profile's rule prefixes. */
+enum {
+	GB_SECCOMP_NONROOT = 1, /* the user is not root: `nonroot` rules apply */
+	GB_SECCOMP_NESTED = 2,  /* nested containers allowed: `unless-nested` rules do not */
+};
+
+/* Compile profile into a memfd holding the BPF program (*fd, close-on-exec).
+ * flags: GB_SECCOMP_*. */
+int gb_seccomp_compile(const char *profile, unsigned flags, int *fd, gb_error *err);
 /* Read a compiled program back from such a memfd. */
 int gb_seccomp_load(int fd, struct gb_seccomp *out, gb_error *err);
 /* In the sandbox: no_new_privs, then the filter. */

@@ -16,6 +16,10 @@
 #include <linux/userfaultfd.h>
 #include <sys/mount.h>
 #include <sys/ptrace.h>
+#include <linux/netlink.h>
+#include <poll.h>
+#include <sys/fanotify.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -168,6 +172,128 @@ static int fill(const char *path, int mb)
 	return 0;
 }
 
+/* --- security probes (tests/security) --- */
+
+/* How long the uevent probe waits for an event the host sends (a bound,
+ * not a timing assertion: the host sends once the probe is ready). */
+#define UEVENT_WAIT_MS 30000
+
+static unsigned long long num(const char *s)
+{
+	return strtoull(s, NULL, 0);
+}
+
+/* Listen for kernel device events; create READY once listening, then print
+ * "event" with the first one (or "none" after UEVENT_WAIT_MS). */
+static int uevent(const char *ready)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
+	char buf[4096];
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
+
+	if (fd < 0)
+		return report(fd);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return report(-1);
+	close(open(ready, O_WRONLY | O_CREAT | O_CLOEXEC, 0644));
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	if (poll(&p, 1, UEVENT_WAIT_MS) == 1 && recv(fd, buf, sizeof(buf) - 1, 0) > 0) {
+		buf[sizeof(buf) - 1] = '\0';
+		printf("event %s\n", buf);
+	} else {
+		puts("none");
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	int flag;
+} ns_names[] = {
+	{ "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },	  { "uts", CLONE_NEWUTS },
+	{ "net", CLONE_NEWNET },   { "cgroup", CLONE_NEWCGROUP }, { "ipc", CLONE_NEWIPC },
+};
+
+static void write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		if (write(fd, text, strlen(text)) < 0)
+			perror(path);
+		close(fd);
+	}
+}
+
+/* unshare NS,NS... [CMD ARG...]: make those namespaces (a new user
+ * namespace maps the caller to root), then run CMD or print "ok"; print the
+ * errno when unshare fails. */
+static int do_unshare(char *list, char **cmd)
+{
+	char map[64];
+	int flags = 0;
+	uid_t uid = getuid();
+	gid_t gid = getgid();
+
+	for (char *w = strtok(list, ","); w; w = strtok(NULL, ","))
+		for (size_t i = 0; i < sizeof(ns_names) / sizeof(ns_names[0]); i++)
+			if (!strcmp(w, ns_names[i].name))
+				flags |= ns_names[i].flag;
+	if (unshare(flags) < 0)
+		return report(-1);
+	if (flags & CLONE_NEWUSER) {
+		write_file("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "0 %u 1", uid);
+		write_file("/proc/self/uid_map", map);
+		snprintf(map, sizeof(map), "0 %u 1", gid);
+		write_file("/proc/self/gid_map", map);
+	}
+	if (!cmd[0])
+		return report(0);
+	execvp(cmd[0], cmd);
+	return report(-1);
+}
+
+static int security_probe(int argc, char **argv)
+{
+	const char *what = argv[1];
+
+	if (!strcmp(what, "socket") && argc > 4)
+		return report(syscall(SYS_socket, num(argv[2]), num(argv[3]), num(argv[4])));
+	if (!strcmp(what, "personality") && argc > 2)
+		return report(syscall(SYS_personality, num(argv[2])));
+	if (!strcmp(what, "fanotify"))
+		/* what an unprivileged user may ask for (Linux 5.13+) */
+		return report(fanotify_init(FAN_CLASS_NOTIF | FAN_REPORT_FID, O_RDONLY));
+	if (!strcmp(what, "io_setup")) {
+		unsigned long ctx = 0;
+		return report(syscall(SYS_io_setup, 1, &ctx));
+	}
+	if (!strcmp(what, "uevent") && argc > 2)
+		return uevent(argv[2]);
+	if (!strcmp(what, "unshare") && argc > 2)
+		return do_unshare(argv[2], argv + 3);
+	if (!strcmp(what, "sethostname") && argc > 2)
+		return report(sethostname(argv[2], strlen(argv[2])));
+	if (!strcmp(what, "clone3-newuser")) {
+		/* struct clone_args, version 0: flags, pidfd, child_tid,
+		 * parent_tid, exit_signal, stack, stack_size, tls */
+		unsigned long long args[8] = { CLONE_NEWUSER, 0, 0, 0, SIGCHLD, 0, 0, 0 };
+		long pid = syscall(SYS_clone3, args, sizeof(args));
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0)
+			waitpid((pid_t)pid, NULL, 0);
+		return report(pid);
+	}
+	if (!strcmp(what, "mount-cgroup") && argc > 3) {
+		/* HIER: a v1 controller, or "cgroup2" */
+		int v2 = !strcmp(argv[2], "cgroup2");
+		return report(mount("none", argv[3], v2 ? "cgroup2" : "cgroup", 0,
+				    v2 ? NULL : argv[2]));
+	}
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -228,6 +354,8 @@ int main(int argc, char **argv)
 		signal(SIGXFSZ, SIG_IGN);
 		return fill(argv[2], atoi(argv[3]));
 	}
+	if (argc > 1 && security_probe(argc, argv) == 0)
+		return 0;
 	fprintf(stderr, "probe: unknown test '%s'\n", what);
 	return 2;
 }

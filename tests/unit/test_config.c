@@ -23,7 +23,7 @@ int main(void)
 	int fd = mkstemp(path);
 
 	/* One line for each test below; keep it in step. */
-	TAP_PLAN(11);
+	TAP_PLAN(15);
 
 	close(fd);
 	unsetenv("GRADEBOX_STATE_DIR");
@@ -59,6 +59,22 @@ int main(void)
 	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "GRADEBOX_UID_BASE"),
 	       "a bad environment override names the variable");
 	unsetenv("GRADEBOX_UID_BASE");
+
+	write_conf(path, "nested_images =  docker-in-docker\tkind  \n");
+	TAP_OK(gb_config_load(&c, &e) == 0 && gb_config_nested_image(&c, "kind") &&
+		       gb_config_nested_image(&c, "docker-in-docker"),
+	       "nested_images lists names separated by spaces or tabs");
+	TAP_OK(!gb_config_nested_image(&c, "docker") && !gb_config_nested_image(&c, "kinder") &&
+		       !gb_config_nested_image(&c, ""),
+	       "nested_images matches a name whole, never a prefix");
+	write_conf(path, "");
+	TAP_OK(gb_config_load(&c, &e) == 0 && !gb_config_nested_image(&c, "default"),
+	       "no image is nested by default");
+	setenv("GRADEBOX_NESTED_IMAGES", " \tkind", 1);
+	TAP_OK(gb_config_load(&c, &e) == 0 && gb_config_nested_image(&c, "kind") &&
+		       !gb_config_nested_image(&c, ""),
+	       "GRADEBOX_NESTED_IMAGES sets nested_images; leading blanks name no image");
+	unsetenv("GRADEBOX_NESTED_IMAGES");
 
 	setenv("GRADEBOX_CONFIG", "/nonexistent/gradebox.conf", 1);
 	TAP_OK(gb_config_load(&c, &e) < 0 && strstr(e.msg, "/nonexistent/gradebox.conf"),
