@@ -125,8 +125,9 @@ static int parse_user(const char *v, struct run_args *a)
 static int parse_bind(char *v, struct run_args *a)
 {
 	struct gb_bind *b;
-	char *dst, *mode, *src;
-	struct stat st;
+	char *dst, *mode;
+	gb_error err = { 0 };
+	int tree;
 
 	if (a->nbinds == GB_MOUNT_MAX_BINDS)
 		return gb_cli_usage("--bind: at most %d binds", GB_MOUNT_MAX_BINDS);
@@ -139,12 +140,26 @@ static int parse_bind(char *v, struct run_args *a)
 		*mode++ = '\0';
 	if (dst[0] != '/')
 		return gb_cli_usage("--bind: destination '%s' must be an absolute path", dst);
+	/* over the root, a bind would hide /proc, /dev and the image */
+	if (dst[strspn(dst, "/.")] == '\0')
+		return gb_cli_usage("--bind: destination '%s' is the sandbox's root", dst);
 	if (mode && strcmp(mode, "rw") && strcmp(mode, "ro"))
 		return gb_cli_usage("--bind: mode '%s' must be rw or ro", mode);
-	if (stat(v, &st) < 0 || !(src = realpath(v, NULL)))
-		return gb_cli_usage("--bind: source %s: %s", v, strerror(errno));
-	b = &a->binds[a->nbinds++];
-	b->src = src;
+	/* Taken once, here, without following symlinks: see gb_bind.tree. */
+	tree = gb_mount_bind_source(v, &err);
+	if (tree < 0 && err.errnum == ELOOP)
+		return gb_cli_usage("--bind: source %s has a symlink in its path: give the "
+				    "resolved path (realpath %s)", v, v);
+	if (tree < 0)
+		return gb_cli_usage("--bind: source %s", err.msg);
+	b = &a->binds[a->nbinds];
+	b->src = strdup(v);
+	if (!b->src) {
+		close(tree);
+		return gb_cli_usage("--bind: out of memory");
+	}
+	a->nbinds++;
+	b->tree = tree;
 	b->dst = dst;
 	b->rw = mode && !strcmp(mode, "rw");
 	return 0;
@@ -336,7 +351,9 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 out:
 	gb_image_ref_free(&img);
 	free(rootfs_lower[0]);
-	for (size_t i = 0; i < a.nbinds; i++)
+	for (size_t i = 0; i < a.nbinds; i++) {
 		free(a.binds[i].src);
+		close(a.binds[i].tree);
+	}
 	return rc;
 }

@@ -18,9 +18,20 @@
 
 #define GB_MOUNT_MAX_LAYERS 128
 #define GB_MOUNT_MAX_BINDS 64
+/* One inode of the job tmpfs per this many bytes of --disk: tmpfs's own
+ * default ratio (one per page), so a disk full of non-empty files never
+ * runs out of inodes first, while empty files, directories and symlinks
+ * (which use no data pages) cannot number in the millions. */
+#define GB_MOUNT_BYTES_PER_INODE 4096u
+/* ...but never fewer: gradebox's own directories, device nodes, overlay
+ * bookkeeping and a small task's files must fit in a tiny --disk. */
+#define GB_MOUNT_MIN_INODES 1024u
 
 struct gb_bind {
-	char *src;  /* host path (trusted: from the command line or the job) */
+	char *src;  /* host path as given, for messages only */
+	int tree;   /* detached copy of src (gb_mount_bind_source): init
+		     * attaches this, never the path, which a previous sandbox
+		     * may have changed through a :rw bind */
 	char *dst;  /* absolute path inside the sandbox */
 	bool rw;
 };
@@ -29,7 +40,9 @@ struct gb_mount_plan {
 	const char *job_dir;   /* existing host directory to mount the job tmpfs
 				* on; in the sandbox's own mount namespace, so
 				* boxes sharing it never see each other */
-	uint64_t disk_bytes;   /* size of the job tmpfs; 0 = tmpfs default */
+	uint64_t disk_bytes;   /* size of the job tmpfs, which also bounds its
+				* inodes (GB_MOUNT_BYTES_PER_INODE); 0 = tmpfs
+				* defaults (half the RAM, as many inodes as pages) */
 	char *const *lowers;   /* read-only layers, lowest first */
 	size_t nlowers;
 	int userns_fd;         /* idmap layers into this user namespace */
@@ -38,7 +51,15 @@ struct gb_mount_plan {
 	size_t nbinds;
 };
 
-/* Build everything and pivot into it. *scratch_fd gets an O_PATH fd of the
+/* Take the host path src for a bind: resolved without following any
+ * symlink (errnum ELOOP when there is one), cloned with its submounts into
+ * a detached, private tree and returned as an fd. A sandbox's init cannot
+ * clone a mount of the host's namespace from its own, but attaches a
+ * detached tree made before its clone3. */
+int gb_mount_bind_source(const char *src, gb_error *err);
+
+/* Build everything and pivot into it. Closes init's copies of the binds'
+ * tree fds. *scratch_fd gets an O_PATH fd of the
  * job tmpfs root, which outlives the namespace for disk accounting. */
 int gb_mount_sandbox(const struct gb_mount_plan *plan, int *scratch_fd, gb_error *err);
 
