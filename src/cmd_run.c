@@ -290,6 +290,9 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	cmd = parse_args(argc, argv, &a);
 	if (cmd < 0)
 		return GB_EXIT_FAILURE;
+	/* an explicit --disk only: see gb_mount_check_rw_binds */
+	if (gb_mount_check_rw_binds(a.binds, a.nbinds, a.lim.disk_bytes, &err) < 0)
+		return gb_cli_usage("%s", err.msg);
 
 	if (a.rootfs) {
 		struct stat st;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -453,6 +454,31 @@ int gb_mount_bind_source(const char *src, gb_error *err)
 		return -1;
 	}
 	return tree;
+}
+
+int gb_mount_check_rw_binds(const struct gb_bind *binds, size_t nbinds, uint64_t disk_bytes,
+			    gb_error *err)
+{
+	for (size_t i = 0; i < nbinds && disk_bytes; i++) {
+		struct statfs st;
+		uint64_t avail;
+
+		if (!binds[i].rw)
+			continue;
+		if (fstatfs(binds[i].tree, &st) < 0)
+			return gb_fail_errno(err, "statfs %s", binds[i].src);
+		avail = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+		if (avail > disk_bytes)
+			return gb_fail(err, 0, "--bind %s:%s:rw: its filesystem has %llu MB free and "
+					       "writes there are not counted in --disk (%llu MB): "
+					       "bind a directory of a filesystem with at most that "
+					       "much free (such as a tmpfs of its own), or bind it "
+					       "read-only",
+				       binds[i].src, binds[i].dst,
+				       (unsigned long long)(avail >> 20),
+				       (unsigned long long)(disk_bytes >> 20));
+	}
+	return 0;
 }
 
 int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *err)

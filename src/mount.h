@@ -58,6 +58,13 @@ struct gb_mount_plan {
  * detached tree made before its clone3. */
 int gb_mount_bind_source(const char *src, gb_error *err);
 
+/* Writes through a :rw bind land on the host's filesystem, not in the job
+ * tmpfs that --disk sizes: with a disk limit, refuse a :rw bind whose
+ * filesystem has more than disk_bytes free, which the sandbox could fill
+ * past the limit (give it a filesystem of its own, e.g. a small tmpfs). */
+int gb_mount_check_rw_binds(const struct gb_bind *binds, size_t nbinds, uint64_t disk_bytes,
+			    gb_error *err);
+
 /* Build everything and pivot into it. Closes init's copies of the binds'
  * tree fds. *scratch_fd gets an O_PATH fd of the
  * job tmpfs root, which outlives the namespace for disk accounting. */
