@@ -146,7 +146,7 @@ static int parse_bind(char *v, struct run_args *a)
 	if (mode && strcmp(mode, "rw") && strcmp(mode, "ro"))
 		return gb_cli_usage("--bind: mode '%s' must be rw or ro", mode);
 	/* Taken once, here, without following symlinks: see gb_bind.tree. */
-	tree = gb_mount_bind_source(v, &err);
+	tree = gb_mount_take_tree(v, true, &err);
 	if (tree < 0 && err.errnum == ELOOP)
 		return gb_cli_usage("--bind: source %s has a symlink in its path: give the "
 				    "resolved path (realpath %s)", v, v);
@@ -284,6 +284,7 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct gb_job job;
 	gb_error err = { 0 };
 	char *rootfs_lower[1] = { NULL };
+	int rootfs_tree = -1;
 	_cleanup_free_ char **env = NULL;
 	int cmd, rc;
 
@@ -301,8 +302,16 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 					    "or use --image)", a.rootfs, strerror(errno));
 		if (!S_ISDIR(st.st_mode))
 			return gb_cli_usage("--rootfs %s: not a directory", a.rootfs);
-		rootfs_lower[0] = realpath(a.rootfs, NULL);
+		/* a tree, not a path: the rootfs's parent may be a :rw bind */
+		rootfs_tree = gb_mount_take_tree(a.rootfs, false, &err);
+		if (rootfs_tree < 0 && err.errnum == ELOOP)
+			return gb_cli_usage("--rootfs %s has a symlink in its path: give the "
+					    "resolved path (realpath %s)", a.rootfs, a.rootfs);
+		if (rootfs_tree < 0)
+			return gb_cli_usage("--rootfs %s", err.msg);
+		rootfs_lower[0] = (char *)a.rootfs;
 		spec.mount.lowers = rootfs_lower;
+		spec.mount.lower_trees = &rootfs_tree;
 		spec.mount.nlowers = 1;
 	} else {
 		if (gb_image_open(cfg, a.image ? a.image : cfg->default_image, &img, &err) < 0)
@@ -353,7 +362,7 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		rc = gb_cli_error(&err);
 out:
 	gb_image_ref_free(&img);
-	free(rootfs_lower[0]);
+	gb_closep(&rootfs_tree);
 	for (size_t i = 0; i < a.nbinds; i++) {
 		free(a.binds[i].src);
 		close(a.binds[i].tree);

@@ -429,7 +429,7 @@ static void close_all(int *fds, size_t n)
 		gb_closep(&fds[i]);
 }
 
-int gb_mount_bind_source(const char *src, gb_error *err)
+int gb_mount_take_tree(const char *src, bool recursive, gb_error *err)
 {
 	struct open_how how = {
 		.flags = O_PATH | O_CLOEXEC,
@@ -443,12 +443,13 @@ int gb_mount_bind_source(const char *src, gb_error *err)
 	if (fd < 0)
 		return gb_fail_errno(err, "%s", src);
 	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
-					 AT_RECURSIVE);
+					 (recursive ? AT_RECURSIVE : 0));
 	if (tree < 0)
 		return gb_fail_errno(err, "clone %s", src);
 	/* A copy of a shared mount is its peer: what init mounts below the
 	 * bind (a nested bind) must not appear on the host. */
-	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0) {
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0) {
 		gb_fail_errno(err, "make the copy of %s private", src);
 		close(tree);
 		return -1;
@@ -501,7 +502,8 @@ int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *e
 	/* Take every host source before the job tmpfs hides run_dir: a layer
 	 * below it stays reachable. */
 	for (; nl < p->nlowers; nl++)
-		if ((lowers[nl] = clone_tree(p->lowers[nl], false, err)) < 0)
+		if ((lowers[nl] = p->lower_trees ? p->lower_trees[nl]
+						 : clone_tree(p->lowers[nl], false, err)) < 0)
 			goto out;
 	if (mount_scratch(p, err) < 0)
 		goto out;

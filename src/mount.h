@@ -29,7 +29,7 @@
 
 struct gb_bind {
 	char *src;  /* host path as given, for messages only */
-	int tree;   /* detached copy of src (gb_mount_bind_source): init
+	int tree;   /* detached copy of src (gb_mount_take_tree): init
 		     * attaches this, never the path, which a previous sandbox
 		     * may have changed through a :rw bind */
 	char *dst;  /* absolute path inside the sandbox */
@@ -44,6 +44,9 @@ struct gb_mount_plan {
 				* inodes (GB_MOUNT_BYTES_PER_INODE); 0 = tmpfs
 				* defaults (half the RAM, as many inodes as pages) */
 	char *const *lowers;   /* read-only layers, lowest first */
+	const int *lower_trees; /* NULL, or detached trees of the lowers
+				 * (gb_mount_take_tree), mounted instead of the
+				 * paths: for a --rootfs a sandbox may reach */
 	size_t nlowers;
 	int userns_fd;         /* idmap layers into this user namespace */
 	uid_t root_uid;        /* host uid/gid of root inside (uid base) */
@@ -51,12 +54,12 @@ struct gb_mount_plan {
 	size_t nbinds;
 };
 
-/* Take the host path src for a bind: resolved without following any
- * symlink (errnum ELOOP when there is one), cloned with its submounts into
- * a detached, private tree and returned as an fd. A sandbox's init cannot
- * clone a mount of the host's namespace from its own, but attaches a
- * detached tree made before its clone3. */
-int gb_mount_bind_source(const char *src, gb_error *err);
+/* Take the host path src for a bind or a --rootfs: resolved without
+ * following any symlink (errnum ELOOP when there is one), cloned (with its
+ * submounts when recursive) into a detached, private tree, returned as an
+ * fd. A sandbox's init cannot clone a mount of the host's namespace from
+ * its own, but attaches a detached tree made before its clone3. */
+int gb_mount_take_tree(const char *src, bool recursive, gb_error *err);
 
 /* Writes through a :rw bind land on the host's filesystem, not in the job
  * tmpfs that --disk sizes: with a disk limit, refuse a :rw bind whose
@@ -66,7 +69,7 @@ int gb_mount_check_rw_binds(const struct gb_bind *binds, size_t nbinds, uint64_t
 			    gb_error *err);
 
 /* Build everything and pivot into it. Closes init's copies of the binds'
- * tree fds. *scratch_fd gets an O_PATH fd of the
+ * and lowers' tree fds. *scratch_fd gets an O_PATH fd of the
  * job tmpfs root, which outlives the namespace for disk accounting. */
 int gb_mount_sandbox(const struct gb_mount_plan *plan, int *scratch_fd, gb_error *err);
 

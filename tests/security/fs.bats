@@ -50,6 +50,25 @@ teardown() {
 	done
 }
 
+@test "a --rootfs swapped for a symlink between runs is refused, for the worker and root" {
+	for who in "" --root; do
+		d=$BATS_TEST_TMPDIR/rootswap$who
+		mkdir -p "$d/p"
+		chmod 0777 "$d/p"
+		cp -a "$ROOTFS" "$d/p/r"
+		echo host-marker >"$d/marker"
+		# run 1 writes the rootfs's parent: the rootfs becomes a symlink to /
+		run gbrun $who --bind "$d/p:/p:rw" -- /bin/sh -c 'mv /p/r /p/r.old && ln -s / /p/r && echo swapped'
+		[ "$status" -eq 0 ]
+		[ "$output" = swapped ]
+		# run 2 on that rootfs: refused, the host's root never shown
+		run "$GRADEBOX" run $who --rootfs "$d/p/r" -- /bin/cat "$d/marker"
+		[ "$status" -eq 254 ]
+		[[ $output == *"--rootfs $d/p/r has a symlink in its path"* ]]
+		[[ $output != *host-marker* ]]
+	done
+}
+
 @test "a symlink anywhere in a bind source path is refused, naming the resolved path" {
 	mkdir -p "$BATS_TEST_TMPDIR/real/sub"
 	ln -s real "$BATS_TEST_TMPDIR/link"
