@@ -150,8 +150,12 @@ static int parse_bind(char *v, struct run_args *a)
 	if (tree < 0 && err.errnum == ELOOP)
 		return gb_cli_usage("--bind: source %s has a symlink in its path: give the "
 				    "resolved path (realpath %s)", v, v);
-	if (tree < 0)
+	if (tree < 0 && err.errnum == ENOENT)
 		return gb_cli_usage("--bind: source %s", err.msg);
+	if (tree < 0) {
+		gb_context(&err, "--bind: source");
+		return gb_cli_error(&err);
+	}
 	b = &a->binds[a->nbinds];
 	b->src = strdup(v);
 	if (!b->src) {
@@ -307,8 +311,10 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		if (rootfs_tree < 0 && err.errnum == ELOOP)
 			return gb_cli_usage("--rootfs %s has a symlink in its path: give the "
 					    "resolved path (realpath %s)", a.rootfs, a.rootfs);
-		if (rootfs_tree < 0)
-			return gb_cli_usage("--rootfs %s", err.msg);
+		if (rootfs_tree < 0) {
+			gb_context(&err, "--rootfs");
+			return gb_cli_error(&err);
+		}
 		rootfs_lower[0] = (char *)a.rootfs;
 		spec.mount.lowers = rootfs_lower;
 		spec.mount.lower_trees = &rootfs_tree;

@@ -444,6 +444,9 @@ int gb_mount_take_tree(const char *src, bool recursive, gb_error *err)
 		return gb_fail_errno(err, "%s", src);
 	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
 					 (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0 && errno == EPERM)
+		return gb_fail_errno(err, "clone %s (gradebox needs real root in the host's user "
+				     "namespace; see gradebox check)", src);
 	if (tree < 0)
 		return gb_fail_errno(err, "clone %s", src);
 	/* A copy of a shared mount is its peer: what init mounts below the

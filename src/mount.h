@@ -1,11 +1,16 @@
 /* mount: the sandbox's filesystem, built by its init (host root, in the
  * sandbox's fresh mount namespace, before it joins the user namespace):
- *   job tmpfs (size = disk limit) holding upper/, work/, tmp/, shm/
+ *   job tmpfs (size and inodes = disk limit) holding upper/, work/, tmp/,
+ *     shm/, dev/
  *   overlay: idmapped read-only layers + upper  -> new root
- *   /proc (fresh, with host-wide files masked), minimal /dev, /tmp, binds
+ *   /proc, /dev, /tmp made real directories of the root (never symlinks)
+ *   minimal /dev, /tmp, binds, then /proc (fresh, host-wide files masked
+ *     from the proc mount's own fd), last so nothing covers it
  *   pivot_root, old root detached.
- * Every target inside the rootfs is resolved with RESOLVE_IN_ROOT, so a
- * hostile image's symlinks cannot send a mount outside it. */
+ * Host sources (binds, a --rootfs) come as detached trees taken by the CLI
+ * without following symlinks. Bind targets inside the rootfs are resolved
+ * with RESOLVE_IN_ROOT, so a hostile image's symlinks cannot send a mount
+ * outside it. */
 #ifndef GB_MOUNT_H
 #define GB_MOUNT_H
 
