@@ -36,7 +36,8 @@ struct gb_bind {
 	char *src;  /* host path as given, for messages only */
 	int tree;   /* detached copy of src (gb_mount_take_tree): init
 		     * attaches this, never the path, which a previous sandbox
-		     * may have changed through a :rw bind */
+		     * may have changed through a :rw bind. Attaching moves it
+		     * into that sandbox: one tree serves one sandbox. */
 	char *dst;  /* absolute path inside the sandbox */
 	bool rw;
 };
