@@ -127,8 +127,9 @@ static int parse_user(const char *v, struct run_args *a)
 static int parse_bind(char *v, struct run_args *a)
 {
 	struct gb_bind *b;
-	char *dst, *mode, *src;
-	struct stat st;
+	char *dst, *mode;
+	gb_error err = { 0 };
+	int tree;
 
 	if (a->nbinds == GB_MOUNT_MAX_BINDS)
 		return gb_cli_usage("--bind: at most %d binds", GB_MOUNT_MAX_BINDS);
@@ -141,12 +142,30 @@ static int parse_bind(char *v, struct run_args *a)
 		*mode++ = '\0';
 	if (dst[0] != '/')
 		return gb_cli_usage("--bind: destination '%s' must be an absolute path", dst);
+	/* over the root, a bind would hide /proc, /dev and the image */
+	if (dst[strspn(dst, "/.")] == '\0')
+		return gb_cli_usage("--bind: destination '%s' is the sandbox's root", dst);
 	if (mode && strcmp(mode, "rw") && strcmp(mode, "ro"))
 		return gb_cli_usage("--bind: mode '%s' must be rw or ro", mode);
-	if (stat(v, &st) < 0 || !(src = realpath(v, NULL)))
-		return gb_cli_usage("--bind: source %s: %s", v, strerror(errno));
-	b = &a->binds[a->nbinds++];
-	b->src = src;
+	/* Taken once, here, without following symlinks: see gb_bind.tree. */
+	tree = gb_mount_take_tree(v, true, &err);
+	if (tree < 0 && err.errnum == ELOOP)
+		return gb_cli_usage("--bind: source %s has a symlink in its path: give the "
+				    "resolved path (realpath %s)", v, v);
+	if (tree < 0 && err.errnum == ENOENT)
+		return gb_cli_usage("--bind: source %s", err.msg);
+	if (tree < 0) {
+		gb_context(&err, "--bind: source");
+		return gb_cli_error(&err);
+	}
+	b = &a->binds[a->nbinds];
+	b->src = strdup(v);
+	if (!b->src) {
+		close(tree);
+		return gb_cli_usage("--bind: out of memory");
+	}
+	a->nbinds++;
+	b->tree = tree;
 	b->dst = dst;
 	b->rw = mode && !strcmp(mode, "rw");
 	return 0;
@@ -272,12 +291,16 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct gb_job job;
 	gb_error err = { 0 };
 	char *rootfs_lower[1] = { NULL };
+	int rootfs_tree = -1;
 	_cleanup_free_ char **env = NULL;
 	int cmd, rc;
 
 	cmd = parse_args(argc, argv, &a);
 	if (cmd < 0)
 		return GB_EXIT_FAILURE;
+	/* an explicit --disk only: see gb_mount_check_rw_binds */
+	if (gb_mount_check_rw_binds(a.binds, a.nbinds, a.lim.disk_bytes, &err) < 0)
+		return gb_cli_usage("%s", err.msg);
 
 	if (a.rootfs) {
 		struct stat st;
@@ -286,8 +309,18 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 					    "or use --image)", a.rootfs, strerror(errno));
 		if (!S_ISDIR(st.st_mode))
 			return gb_cli_usage("--rootfs %s: not a directory", a.rootfs);
-		rootfs_lower[0] = realpath(a.rootfs, NULL);
+		/* a tree, not a path: the rootfs's parent may be a :rw bind */
+		rootfs_tree = gb_mount_take_tree(a.rootfs, false, &err);
+		if (rootfs_tree < 0 && err.errnum == ELOOP)
+			return gb_cli_usage("--rootfs %s has a symlink in its path: give the "
+					    "resolved path (realpath %s)", a.rootfs, a.rootfs);
+		if (rootfs_tree < 0) {
+			gb_context(&err, "--rootfs");
+			return gb_cli_error(&err);
+		}
+		rootfs_lower[0] = (char *)a.rootfs;
 		spec.mount.lowers = rootfs_lower;
+		spec.mount.lower_trees = &rootfs_tree;
 		spec.mount.nlowers = 1;
 	} else {
 		if (gb_image_open(cfg, a.image ? a.image : cfg->default_image, &img, &err) < 0)
@@ -340,8 +373,10 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		rc = gb_cli_error(&err);
 out:
 	gb_image_ref_free(&img);
-	free(rootfs_lower[0]);
-	for (size_t i = 0; i < a.nbinds; i++)
+	gb_closep(&rootfs_tree);
+	for (size_t i = 0; i < a.nbinds; i++) {
 		free(a.binds[i].src);
+		close(a.binds[i].tree);
+	}
 	return rc;
 }

@@ -7,6 +7,10 @@
  * images/<name>.json     name -> ordered layers, config, id, created
  * lock                   flock: shared by imports and runs, exclusive by
  *                        rm and gc while they delete
+ * state_dir, layers/ and images/ are root's and 0700 (fixed at every open):
+ * layers keep their owners and setuid bits, so no other host user may
+ * reach them. Layer roots are root 0755 whatever the tar says; file
+ * capabilities are dropped at import (gb_layer_xattr_allowed).
  * Runs hold a shared flock on the image file and on each layer directory
  * (gb_image_open) so neither rm nor gc pulls them away; rm of an image in
  * use is refused. */

@@ -386,13 +386,15 @@ static int copy_data(struct layer_ctx *c, gb_error *err)
 	}
 }
 
+/* The tar's "./" sets nothing: the layer root keeps the store's owner and
+ * mode (root, GB_LAYER_DIR_MODE, from make_tmp). A 0777 or user-owned root
+ * would let a host user plant files every sandbox of the image sees; the
+ * sandbox's own root directory is the overlay's upper, not this. */
 static int root_entry(struct layer_ctx *c, struct archive_entry *e, gb_error *err)
 {
+	(void)c;
 	if (archive_entry_filetype(e) != AE_IFDIR)
 		return gb_fail(err, 0, "the layer root is not a directory");
-	if (fchown(c->rootfd, archive_entry_uid(e), archive_entry_gid(e)) < 0 ||
-	    fchmod(c->rootfd, archive_entry_perm(e) & 07777) < 0)
-		return gb_fail_errno(err, "set the layer root's owner and mode");
 	return 0;
 }
 

@@ -48,8 +48,8 @@ enum gb_whiteout gb_layer_whiteout(const char *path, char *target, size_t target
 bool gb_layer_parse_digest(const char *s, char hex[GB_SHA256_HEX_LEN + 1]);
 bool gb_layer_is_hex(const char *s);
 
-/* xattrs an image may carry: user.* (but not user.overlay.*) and file
- * capabilities; trusted.*, security.selinux and overlay's own are dropped. */
+/* xattrs an image may carry: user.* (but not user.overlay.*); file
+ * capabilities, trusted.*, security.* and overlay's own are dropped. */
 bool gb_layer_xattr_allowed(const char *name);
 
 /* --- extraction --- */

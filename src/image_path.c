@@ -94,11 +94,15 @@ bool gb_layer_parse_digest(const char *s, char hex[GB_SHA256_HEX_LEN + 1])
 	return true;
 }
 
+/* File capabilities (security.capability) are dropped too: inside the
+ * sandbox they never act (the layers and the overlay are mounted nosuid,
+ * which makes exec ignore them, and the command runs with no_new_privs and
+ * an empty bounding set), while on the host a layer's cap_setuid+ep file
+ * is a root shell for whoever reaches it. Dropping them at import closes
+ * that for good, whatever the store's modes. */
 bool gb_layer_xattr_allowed(const char *name)
 {
 	if (!strncmp(name, "user.overlay.", strlen("user.overlay.")))
 		return false;
-	if (!strncmp(name, "user.", strlen("user.")))
-		return true;
-	return !strcmp(name, "security.capability");
+	return !strncmp(name, "user.", strlen("user."));
 }

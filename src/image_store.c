@@ -16,7 +16,8 @@
 #define GB_IMAGE_FILE_SUFFIX ".json"
 #define GB_IMAGE_DEFAULT_TAG ":latest"
 #define GB_IMAGE_TMP_PREFIX ".tmp-"
-#define GB_STORE_DIR_MODE 0755
+/* only gradebox's user (root) enters the store: see private_dir */
+#define GB_STORE_DIR_MODE 0700
 
 int gb_image_fmt(char *buf, size_t size, gb_error *err, const char *fmt, ...)
 {
@@ -31,37 +32,67 @@ int gb_image_fmt(char *buf, size_t size, gb_error *err, const char *fmt, ...)
 	return 0;
 }
 
+/* The store keeps layers as the image has them: owners, setuid bits.
+ * Reachable by another host user, an image's setuid-root binary would be a
+ * root shell for them (the class of CVE-2021-41091), and a world-writable
+ * directory a place to plant files. So every directory of the store is
+ * gradebox's own and 0700, checked and fixed at every open: stores made
+ * by older versions were 0755. */
+static int private_dir(int dirfd, const char *name, bool create, int nofollow, gb_error *err)
+{
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+
+	if (create && mkdirat(dirfd, name, GB_STORE_DIR_MODE) < 0 && errno != EEXIST)
+		return gb_fail_errno(err, "create %s", name);
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | nofollow);
+	if (fd < 0)
+		return gb_fail_errno(err, "open %s", name);
+	if (fstat(fd, &st) < 0)
+		return gb_fail_errno(err, "stat %s", name);
+	if (st.st_uid != geteuid())
+		return gb_fail(err, EPERM, "%s belongs to uid %u, not to gradebox's user %u: "
+					   "chown it, or choose another state_dir",
+			       name, (unsigned)st.st_uid, (unsigned)geteuid());
+	if ((st.st_mode & 07777) != GB_STORE_DIR_MODE && fchmod(fd, GB_STORE_DIR_MODE) < 0)
+		return gb_fail_errno(err, "make %s private (mode %o)", name, GB_STORE_DIR_MODE);
+	return gb_steal_fd(&fd);
+}
+
 int gb_image_store_open(const struct gb_config *cfg, struct gb_image_store *st, int lock_op,
 			bool create, gb_error *err)
 {
-	char path[PATH_MAX];
+	_cleanup_close_ int state = -1;
 
+	st->lock_fd = st->layers_fd = st->images_fd = -1;
 	if (gb_image_fmt(st->layers_path, sizeof(st->layers_path), err,
-			 "%s/" GB_IMAGE_LAYERS_DIR, cfg->state_dir) < 0 ||
-	    gb_image_fmt(path, sizeof(path), err, "%s/" GB_IMAGE_LOCK_FILE, cfg->state_dir) < 0)
+			 "%s/" GB_IMAGE_LAYERS_DIR, cfg->state_dir) < 0)
 		return -1;
-	if (create) {
-		if (gb_mkdir_p(st->layers_path, GB_STORE_DIR_MODE, err) < 0)
-			return gb_context(err, "create the image store");
-		gb_image_fmt(path, sizeof(path), err, "%s/" GB_IMAGE_IMAGES_DIR, cfg->state_dir);
-		if (gb_mkdir_p(path, GB_STORE_DIR_MODE, err) < 0)
-			return gb_context(err, "create the image store");
+	if (create && gb_mkdir_p(cfg->state_dir, GB_STORE_DIR_MODE, err) < 0)
+		return gb_context(err, "create the image store");
+	/* state_dir itself is the admin's path: it may be a symlink. */
+	state = private_dir(AT_FDCWD, cfg->state_dir, false, 0, err);
+	if (state < 0 && err->errnum == ENOENT && !create) {
+		gb_fail(err, 0, "no image store in %s (import an image first)", cfg->state_dir);
+		return GB_IMAGE_STORE_MISSING;
 	}
-	gb_image_fmt(path, sizeof(path), err, "%s/" GB_IMAGE_LOCK_FILE, cfg->state_dir);
-	st->lock_fd = open(path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0600);
+	if (state < 0)
+		return gb_context(err, "image store (state_dir)");
+	st->lock_fd = openat(state, GB_IMAGE_LOCK_FILE,
+			     O_RDWR | O_CLOEXEC | O_NOFOLLOW | (create ? O_CREAT : 0), 0600);
 	if (st->lock_fd < 0) {
 		if (errno == ENOENT) {
 			gb_fail(err, 0, "no image store in %s (import an image first)",
 				cfg->state_dir);
 			return GB_IMAGE_STORE_MISSING;
 		}
-		return gb_fail_errno(err, "open %s", path);
+		return gb_fail_errno(err, "open %s/" GB_IMAGE_LOCK_FILE, cfg->state_dir);
 	}
-	st->layers_fd = open(st->layers_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	gb_image_fmt(path, sizeof(path), err, "%s/" GB_IMAGE_IMAGES_DIR, cfg->state_dir);
-	st->images_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	st->layers_fd = private_dir(state, GB_IMAGE_LAYERS_DIR, create, O_NOFOLLOW, err);
+	if (st->layers_fd >= 0)
+		st->images_fd = private_dir(state, GB_IMAGE_IMAGES_DIR, create, O_NOFOLLOW, err);
 	if (st->layers_fd < 0 || st->images_fd < 0) {
-		gb_fail_errno(err, "open the image store in %s", cfg->state_dir);
+		gb_context(err, "image store in %s", cfg->state_dir);
 		gb_image_store_close(st);
 		return -1;
 	}

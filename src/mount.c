@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
@@ -16,16 +17,20 @@
 
 #define GB_ROOT_DIR "root"
 
-/* Host-wide or sensitive files hidden behind /dev/null or an empty tmpfs
- * (the list Docker and runc use). */
+/* Host-wide or sensitive files hidden behind /dev/null or an empty
+ * directory (the list Docker and runc use), relative to the proc mount. */
 static const char *const masked_paths[] = {
-	"proc/kcore", "proc/keys", "proc/timer_list", "proc/sched_debug",
-	"proc/latency_stats", "proc/acpi", "proc/scsi", "proc/asound",
-	"proc/interrupts", "proc/sysrq-trigger",
+	"kcore", "keys", "timer_list", "sched_debug", "latency_stats", "acpi",
+	"scsi", "asound", "interrupts", "sysrq-trigger",
 };
-static const char *const readonly_paths[] = {
-	"proc/sys", "proc/irq", "proc/bus", "proc/fs",
-};
+static const char *const readonly_paths[] = { "sys", "irq", "bus", "fs" };
+/* Where gradebox mounts in the image's root. Each must be a real directory:
+ * a symlink there would send the mount wherever the image likes (proc ->
+ * tmp/p puts /proc under the later /tmp mount, with its masks). dev/pts
+ * and dev/shm lie in gradebox's own /dev and need no check. */
+enum { GB_SYS_PROC, GB_SYS_DEV, GB_SYS_TMP, GB_SYS_N };
+static const char *const system_dirs[GB_SYS_N] = { "proc", "dev", "tmp" };
+#define GB_SYSTEM_DIR_MODE 0755
 /* The usual character devices, made in the sandbox's /dev tmpfs by host
  * root: one mknod each, where a bind of the host's node costs six calls. */
 static const struct {
@@ -153,16 +158,6 @@ static int clone_tree(const char *src, bool recursive, gb_error *err)
 	return tree;
 }
 
-static int bind_into(int rootfd, const char *src, const char *path, uint64_t set,
-		     gb_error *err)
-{
-	_cleanup_close_ int tree = clone_tree(src, true, err);
-
-	if (tree < 0)
-		return -1;
-	return attach_tree(rootfd, tree, src, path, set, err);
-}
-
 static int new_fs(const char *type, const char *opts, uint64_t attrs, gb_error *err)
 {
 	_cleanup_close_ int fs = fsopen(type, FSOPEN_CLOEXEC);
@@ -191,20 +186,6 @@ static int new_fs(const char *type, const char *opts, uint64_t attrs, gb_error *
 	return m;
 }
 
-static int mount_new_in(int rootfd, const char *path, const char *type, const char *opts,
-			uint64_t attrs, gb_error *err)
-{
-	_cleanup_close_ int m = -1, target = -1;
-
-	m = new_fs(type, opts, attrs, err);
-	if (m < 0)
-		return gb_context(err, "mount %s on /%s", type, path);
-	target = mkpath_in(rootfd, path, true, err);
-	if (target < 0)
-		return gb_context(err, "mount %s", type);
-	return attach(m, target, path, err);
-}
-
 /* Job tmpfs on job_dir: every byte the sandbox writes lands here, so its
  * size is the disk limit. */
 static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
@@ -216,10 +197,13 @@ static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 	static const char *const dirs[] = { "upper", "work", "l", GB_ROOT_DIR, "tmp", "shm",
 					    "dev", "empty" };
 
-	if (p->disk_bytes)
-		snprintf(opts, sizeof(opts), "mode=0755,size=%llu",
-			 (unsigned long long)p->disk_bytes);
-	else
+	if (p->disk_bytes) {
+		uint64_t inodes = p->disk_bytes / GB_MOUNT_BYTES_PER_INODE;
+		snprintf(opts, sizeof(opts), "mode=0755,size=%llu,nr_inodes=%llu",
+			 (unsigned long long)p->disk_bytes,
+			 (unsigned long long)(inodes > GB_MOUNT_MIN_INODES ? inodes
+									   : GB_MOUNT_MIN_INODES));
+	} else
 		snprintf(opts, sizeof(opts), "mode=0755");
 	if (mount("gradebox", p->job_dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
 		return gb_fail_errno(err, "mount the job tmpfs on %s", p->job_dir);
@@ -274,67 +258,117 @@ static int stage_lowers(const struct gb_mount_plan *p, const int *trees, char *o
 	return 0;
 }
 
-static int mount_proc(int rootfd, gb_error *err)
+/* Open the root's directory `name` without following a symlink. Where the
+ * image has a symlink, a file or nothing there, put an empty directory in
+ * its place: in the overlay, so only this sandbox's upper layer changes.
+ * Replacing rather than refusing keeps images that ship /tmp as a symlink
+ * (or no /proc) working, at no cost for the usual ones. */
+static int system_dir(int rootfd, const char *name, uid_t root_uid, gb_error *err)
 {
-	if (mount_new_in(rootfd, "proc", "proc", NULL,
-			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, err) < 0)
+	struct open_how how = {
+		.flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+	};
+	int fd = (int)GB_RETRY(syscall(SYS_openat2, rootfd, name, &how, sizeof(how)));
+
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
+		return gb_fail_errno(err, "open the image's /%s", name);
+	if (errno != ENOENT && unlinkat(rootfd, name, 0) < 0)
+		return gb_fail_errno(err, "replace the image's /%s (not a directory)", name);
+	if (mkdirat(rootfd, name, GB_SYSTEM_DIR_MODE) < 0 ||
+	    fchownat(rootfd, name, root_uid, root_uid, AT_SYMLINK_NOFOLLOW) < 0)
+		return gb_fail_errno(err, "make the directory /%s", name);
+	fd = (int)GB_RETRY(syscall(SYS_openat2, rootfd, name, &how, sizeof(how)));
+	if (fd < 0)
+		return gb_fail_errno(err, "open the new directory /%s", name);
+	return fd;
+}
+
+/* An entry of the mounted proc itself: never through a symlink or another
+ * mount, whatever the image's tree looks like. */
+static int proc_entry(int procfd, const char *name)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV,
+	};
+	return (int)GB_RETRY(syscall(SYS_openat2, procfd, name, &how, sizeof(how)));
+}
+
+/* A fresh proc on target (a real directory, see system_dir), mounted last
+ * so no later mount can cover it, then its masks, applied from the fd of
+ * the proc mount itself. A mask that cannot be applied is an error; an
+ * entry this kernel's procfs lacks needs none. */
+static int mount_proc(int target, gb_error *err)
+{
+	_cleanup_close_ int proc = new_fs("proc", NULL,
+					  MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					  err);
+
+	if (proc < 0)
+		return gb_context(err, "mount /proc");
+	if (attach(proc, target, "/proc", err) < 0)
 		return -1;
 	for (size_t i = 0; i < GB_ARRAY_SIZE(masked_paths); i++) {
-		_cleanup_close_ int t = openat2_in(rootfd, masked_paths[i], O_PATH);
+		_cleanup_close_ int t = proc_entry(proc, masked_paths[i]), tree = -1;
 		struct stat st;
+		bool dir;
 
 		if (t < 0 && errno == ENOENT)
 			continue;
 		if (t < 0 || fstat(t, &st) < 0)
-			return gb_fail_errno(err, "mask /%s", masked_paths[i]);
-		if (S_ISDIR(st.st_mode)) {
-			if (bind_into(rootfd, "empty", masked_paths[i],
-				      MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-					      MOUNT_ATTR_NOEXEC,
-				      err) < 0)
-				return -1;
-		} else if (bind_into(rootfd, "/dev/null", masked_paths[i],
-				     MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC,
-				     err) < 0) {
-			return -1;
-		}
+			return gb_fail_errno(err, "mask /proc/%s", masked_paths[i]);
+		dir = S_ISDIR(st.st_mode);
+		tree = clone_tree(dir ? "empty" : "/dev/null", false, err);
+		if (tree < 0 || setattr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+						      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+					0, -1, false) < 0)
+			return gb_fail_errno(err, "mask /proc/%s", masked_paths[i]);
+		if (attach(tree, t, masked_paths[i], err) < 0)
+			return gb_context(err, "mask /proc");
 	}
 	for (size_t i = 0; i < GB_ARRAY_SIZE(readonly_paths); i++) {
-		_cleanup_close_ int t = openat2_in(rootfd, readonly_paths[i], O_PATH), tree = -1;
+		_cleanup_close_ int t = proc_entry(proc, readonly_paths[i]), tree = -1;
 
 		if (t < 0 && errno == ENOENT)
 			continue;
 		if (t < 0)
-			return gb_fail_errno(err, "open /%s", readonly_paths[i]);
+			return gb_fail_errno(err, "open /proc/%s", readonly_paths[i]);
 		tree = open_tree(t, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
 						AT_RECURSIVE);
 		if (tree < 0 || setattr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 						      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
 					0, -1, true) < 0)
-			return gb_fail_errno(err, "make /%s read-only", readonly_paths[i]);
+			return gb_fail_errno(err, "make /proc/%s read-only", readonly_paths[i]);
 		if (attach(tree, t, readonly_paths[i], err) < 0)
-			return -1;
+			return gb_context(err, "make /proc read-only");
 	}
 	return 0;
 }
 
-/* /dev: the job tmpfs's dev directory (owned by root inside), bound without
- * nodev — the one mount where device nodes open; made by host root, so
- * nothing inside can add one. */
-static int mount_dev(int rootfd, uid_t root_uid, gb_error *err)
+/* A subdirectory of the mounted tree `tree` (one of gradebox's own). */
+static int own_subdir(int tree, const char *name, gb_error *err)
 {
-	_cleanup_close_ int dev = -1, tree = clone_tree("dev", false, err), target = -1;
+	int fd = openat(tree, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
-	if (tree < 0)
-		return -1;
-	if (setattr(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV, -1, false) < 0)
-		return gb_fail_errno(err, "set attributes of /dev");
-	target = mkpath_in(rootfd, "dev", true, err);
-	if (target < 0 || attach(tree, target, "dev", err) < 0)
-		return gb_context(err, "mount /dev");
-	dev = openat2_in(rootfd, "dev", O_DIRECTORY);
+	if (fd < 0)
+		return gb_fail_errno(err, "open /dev/%s", name);
+	return fd;
+}
+
+/* /dev: the job tmpfs's dev directory (owned by root inside), filled while
+ * only gradebox can reach it, then bound on target without nodev — the one
+ * mount where device nodes open; made by host root, so nothing inside can
+ * add one. */
+static int mount_dev(int target, uid_t root_uid, gb_error *err)
+{
+	_cleanup_close_ int dev = open("dev", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	_cleanup_close_ int tree = -1, pts = -1, m = -1, shm = -1, shm_tree = -1;
+
 	if (dev < 0)
-		return gb_fail_errno(err, "open /dev");
+		return gb_fail_errno(err, "open the job's dev directory");
 	for (size_t i = 0; i < GB_ARRAY_SIZE(dev_nodes); i++) {
 		const char *name = dev_nodes[i].name;
 		if (mknodat(dev, name, GB_DEV_NODE_MODE,
@@ -347,10 +381,31 @@ static int mount_dev(int rootfd, uid_t root_uid, gb_error *err)
 		if (symlinkat(dev_links[i].target, dev, dev_links[i].name) < 0 ||
 		    fchownat(dev, dev_links[i].name, root_uid, root_uid, AT_SYMLINK_NOFOLLOW) < 0)
 			return gb_fail_errno(err, "symlink /dev/%s", dev_links[i].name);
-	if (mount_new_in(rootfd, "dev/pts", "devpts", "newinstance,ptmxmode=0666,mode=0620",
-			 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err) < 0)
+	if (mkdirat(dev, "pts", GB_SYSTEM_DIR_MODE) < 0 ||
+	    mkdirat(dev, "shm", GB_SYSTEM_DIR_MODE) < 0)
+		return gb_fail_errno(err, "make /dev/pts and /dev/shm");
+	tree = clone_tree("dev", false, err);
+	if (tree < 0)
 		return -1;
-	return bind_into(rootfd, "shm", "dev/shm", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (setattr(tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NODEV, -1, false) < 0)
+		return gb_fail_errno(err, "set attributes of /dev");
+	if (attach(tree, target, "dev", err) < 0)
+		return gb_context(err, "mount /dev");
+	/* tree is now the attached /dev: mount below it, not by path */
+	pts = own_subdir(tree, "pts", err);
+	if (pts < 0)
+		return -1;
+	m = new_fs("devpts", "newinstance,ptmxmode=0666,mode=0620",
+		   MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, err);
+	if (m < 0 || attach(m, pts, "dev/pts", err) < 0)
+		return gb_context(err, "mount /dev/pts");
+	shm = own_subdir(tree, "shm", err);
+	shm_tree = shm < 0 ? -1 : clone_tree("shm", false, err);
+	if (shm_tree < 0)
+		return -1;
+	if (setattr(shm_tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, -1, false) < 0)
+		return gb_fail_errno(err, "set attributes of /dev/shm");
+	return attach(shm_tree, shm, "dev/shm", err);
 }
 
 static int pivot(gb_error *err)
@@ -374,11 +429,67 @@ static void close_all(int *fds, size_t n)
 		gb_closep(&fds[i]);
 }
 
+int gb_mount_take_tree(const char *src, bool recursive, gb_error *err)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_close_ int fd = (int)GB_RETRY(syscall(SYS_openat2, AT_FDCWD, src, &how,
+							sizeof(how)));
+	struct mount_attr attr = { .propagation = MS_PRIVATE };
+	int tree;
+
+	if (fd < 0)
+		return gb_fail_errno(err, "%s", src);
+	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH |
+					 (recursive ? AT_RECURSIVE : 0));
+	if (tree < 0 && errno == EPERM)
+		return gb_fail_errno(err, "clone %s (gradebox needs real root in the host's user "
+				     "namespace; see gradebox check)", src);
+	if (tree < 0)
+		return gb_fail_errno(err, "clone %s", src);
+	/* A copy of a shared mount is its peer: what init mounts below the
+	 * bind (a nested bind) must not appear on the host. */
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr,
+			  sizeof(attr)) < 0) {
+		gb_fail_errno(err, "make the copy of %s private", src);
+		close(tree);
+		return -1;
+	}
+	return tree;
+}
+
+int gb_mount_check_rw_binds(const struct gb_bind *binds, size_t nbinds, uint64_t disk_bytes,
+			    gb_error *err)
+{
+	for (size_t i = 0; i < nbinds && disk_bytes; i++) {
+		struct statfs st;
+		uint64_t avail;
+
+		if (!binds[i].rw)
+			continue;
+		if (fstatfs(binds[i].tree, &st) < 0)
+			return gb_fail_errno(err, "statfs %s", binds[i].src);
+		avail = (uint64_t)st.f_bavail * (uint64_t)st.f_frsize;
+		if (avail > disk_bytes)
+			return gb_fail(err, 0, "--bind %s:%s:rw: its filesystem has %llu MB free and "
+					       "writes there are not counted in --disk (%llu MB): "
+					       "bind a directory of a filesystem with at most that "
+					       "much free (such as a tmpfs of its own), or bind it "
+					       "read-only",
+				       binds[i].src, binds[i].dst,
+				       (unsigned long long)(avail >> 20),
+				       (unsigned long long)(disk_bytes >> 20));
+	}
+	return 0;
+}
+
 int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *err)
 {
-	_cleanup_close_ int rootfd = -1;
-	int lowers[GB_MOUNT_MAX_LAYERS], binds[GB_MOUNT_MAX_BINDS];
-	size_t nl = 0, nb = 0;
+	_cleanup_close_ int rootfd = -1, tmp_tree = -1;
+	int lowers[GB_MOUNT_MAX_LAYERS], sys[GB_SYS_N];
+	size_t nl = 0, ns = 0;
 	char opts[4096];
 	int r = -1;
 
@@ -387,16 +498,15 @@ int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *e
 			       GB_MOUNT_MAX_LAYERS, p->nlowers);
 	if (p->nbinds > GB_MOUNT_MAX_BINDS)
 		return gb_fail(err, E2BIG, "at most %d binds", GB_MOUNT_MAX_BINDS);
-	/* Nothing mounted here propagates back to the host, and vice versa. */
+	/* Nothing mounted here propagates back to the host, and vice versa
+	 * (clones of a private mount are private too). */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return gb_fail_errno(err, "make / private");
 	/* Take every host source before the job tmpfs hides run_dir: a layer
-	 * or bind below it stays reachable. */
+	 * below it stays reachable. */
 	for (; nl < p->nlowers; nl++)
-		if ((lowers[nl] = clone_tree(p->lowers[nl], false, err)) < 0)
-			goto out;
-	for (; nb < p->nbinds; nb++)
-		if ((binds[nb] = clone_tree(p->binds[nb].src, true, err)) < 0)
+		if ((lowers[nl] = p->lower_trees ? p->lower_trees[nl]
+						 : clone_tree(p->lowers[nl], false, err)) < 0)
 			goto out;
 	if (mount_scratch(p, err) < 0)
 		goto out;
@@ -416,21 +526,38 @@ int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *e
 		gb_fail_errno(err, "open the new root");
 		goto out;
 	}
-	if (mount_proc(rootfd, err) < 0 || mount_dev(rootfd, p->root_uid, err) < 0)
+	/* Every mount point is fixed before anything is mounted, and /proc
+	 * comes last: a bind (whose destination may go through the image's
+	 * symlinks) lands below it, never on top. */
+	for (; ns < GB_SYS_N; ns++)
+		if ((sys[ns] = system_dir(rootfd, system_dirs[ns], p->root_uid, err)) < 0)
+			goto out;
+	if (mount_dev(sys[GB_SYS_DEV], p->root_uid, err) < 0)
 		goto out;
-	if (bind_into(rootfd, "tmp", "tmp", MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err) < 0)
+	tmp_tree = clone_tree("tmp", false, err);
+	if (tmp_tree < 0)
+		goto out;
+	if (setattr(tmp_tree, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, -1, false) < 0) {
+		gb_fail_errno(err, "set attributes of /tmp");
+		goto out;
+	}
+	if (attach(tmp_tree, sys[GB_SYS_TMP], "/tmp", err) < 0)
 		goto out;
 	for (size_t i = 0; i < p->nbinds; i++) {
 		const struct gb_bind *b = &p->binds[i];
 		uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 		if (!b->rw)
 			attrs |= MOUNT_ATTR_RDONLY;
-		if (attach_tree(rootfd, binds[i], b->src, b->dst, attrs, err) < 0)
+		if (attach_tree(rootfd, b->tree, b->src, b->dst, attrs, err) < 0)
 			goto out;
 	}
+	if (mount_proc(sys[GB_SYS_PROC], err) < 0)
+		goto out;
 	r = pivot(err);
 out:
 	close_all(lowers, nl);
-	close_all(binds, nb);
+	close_all(sys, ns);
+	for (size_t i = 0; i < p->nbinds; i++)
+		close(p->binds[i].tree);
 	return r;
 }

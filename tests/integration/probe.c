@@ -23,6 +23,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 static int report(long r)
@@ -292,6 +293,47 @@ static int security_probe(int argc, char **argv)
 				    v2 ? NULL : argv[2]));
 	}
 	return -1;
+/* Create up to N empty files in DIR: how many fit. */
+static int files(const char *dir, int n)
+{
+	char p[4096];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/f%d", dir, i);
+		int fd = open(p, O_CREAT | O_EXCL | O_WRONLY, 0644);
+		if (fd < 0) {
+			printf("%s after %d files\n", errno == ENOSPC ? "ENOSPC" : strerror(errno), i);
+			return 0;
+		}
+		close(fd);
+	}
+	printf("made %d files\n", n);
+	return 0;
+}
+
+/* Up to N files in DIR, each with a 60000-byte xattr NAME: how many bytes
+ * of xattrs fit. */
+static int xattrs(const char *dir, const char *name, int n)
+{
+	static char val[60000];
+	long total = 0;
+	char p[4096];
+
+	memset(val, 'x', sizeof(val));
+	for (int i = 0; i < n; i++) {
+		snprintf(p, sizeof(p), "%s/x%d", dir, i);
+		int fd = open(p, O_CREAT | O_WRONLY, 0644);
+		if (fd < 0 || fsetxattr(fd, name, val, sizeof(val), 0) < 0) {
+			int e = errno;
+			printf("%s after %ld bytes\n", e == ENOSPC ? "ENOSPC" : e == EPERM ? "EPERM" :
+					e == EOPNOTSUPP ? "EOPNOTSUPP" : strerror(e), total);
+			return 0;
+		}
+		close(fd);
+		total += sizeof(val);
+	}
+	printf("stored %ld bytes\n", total);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -356,6 +398,10 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && security_probe(argc, argv) == 0)
 		return 0;
+	if (!strcmp(what, "files") && argc > 3)
+		return files(argv[2], atoi(argv[3]));
+	if (!strcmp(what, "xattrs") && argc > 4)
+		return xattrs(argv[2], argv[3], atoi(argv[4]));
 	fprintf(stderr, "probe: unknown test '%s'\n", what);
 	return 2;
 }
