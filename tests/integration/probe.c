@@ -293,6 +293,8 @@ static int security_probe(int argc, char **argv)
 				    v2 ? NULL : argv[2]));
 	}
 	return -1;
+}
+
 /* Create up to N empty files in DIR: how many fit. */
 static int files(const char *dir, int n)
 {
