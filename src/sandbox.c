@@ -6,7 +6,8 @@
  * running as host root. For each sandbox it:
  *
  *  1. makes the sandbox's user namespace (userns.c): uid/gid 0..65535
- *     inside are uid_base.. outside, so no sandbox id is a host account;
+ *     inside are the ids of a free uid slot outside (from uid_base), so no
+ *     sandbox id is a host account or another sandbox's;
  *  2. clone3()s the sandbox's init with new mount, pid, ipc, uts and cgroup
  *     namespaces, straight into the sandbox's cgroup (CLONE_INTO_CGROUP)
  *     and with a pidfd, and keeps init off its own CPU for a while;
@@ -21,7 +22,7 @@
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
  * /dev, /tmp, binds, pivot_root) and sets the hostname, in parallel with
  * step 3. On GO it joins the net namespace, then the user namespace as uid
- * 0 inside (uid_base outside), arms PR_SET_PDEATHSIG so it dies with the
+ * 0 inside (its slot's base outside), arms PR_SET_PDEATHSIG so it dies with the
  * supervisor and takes back every CPU the supervisor may use. It
  * forks the command, which takes its stdio, becomes the sandbox user
  * (4242 by default), drops every capability, sets no_new_privs and the
@@ -240,7 +241,8 @@ static void keep_off_this_cpu(pid_t pid, const cpu_set_t *cpus)
 void gb_sandbox_init(struct gb_sandbox *sb)
 {
 	sb->pid = -1;
-	sb->pidfd = sb->sock = sb->userns_fd = -1;
+	sb->pidfd = sb->sock = -1;
+	gb_userns_init(&sb->userns);
 }
 
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
@@ -250,12 +252,14 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	pid_t pid;
 
 	gb_sandbox_init(sb);
-	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
+	/* Concurrent supervisors start their search at different slots. */
+	if (gb_userns_create(GB_UID_LOCK_FILE, spec->uid_base, spec->uid_slots,
+			     (unsigned)getpid(), &sb->userns, err) < 0)
 		return -1;
 	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
 		return gb_fail_errno(err, "sched_getaffinity");
-	spec->mount.userns_fd = sb->userns_fd;
-	spec->mount.root_uid = spec->uid_base;
+	spec->mount.userns_fd = sb->userns.fd;
+	spec->mount.root_uid = sb->userns.host_base;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return gb_fail_errno(err, "socketpair");
 	sb->sock = sv[0];
@@ -305,5 +309,5 @@ void gb_sandbox_close(struct gb_sandbox *sb)
 {
 	gb_closep(&sb->sock);
 	gb_closep(&sb->pidfd);
-	gb_closep(&sb->userns_fd);
+	gb_userns_close(&sb->userns);
 }
