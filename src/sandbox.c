@@ -54,6 +54,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "init.h"
+#include "oom.h"
 #include "userns.h"
 #include "util.h"
 
@@ -192,7 +193,10 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	const char *host = s->hostname ? s->hostname : GB_DEFAULT_HOSTNAME;
 	pid_t cmd;
 
-	/* Before anything that could fork or allocate much: children inherit. */
+	/* Before anything that could fork or allocate much: children inherit.
+	 * Still host root, so the OOM preference is also the sandbox's floor. */
+	if (gb_oom_adj_self(GB_OOM_ADJ_SANDBOX, &err) < 0)
+		gb_init_fail(sock, &err);
 	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
 		gb_init_fail(sock, &err);
 	gb_cg_close_self_attach(s->cg_attach_fds);
