@@ -41,6 +41,7 @@ gb_leftovers() {
 		name=${cg##*/}
 		owner=${name#job-}
 		start=${owner#*-}
+		start=${start%%.*} # hybrid v1 cgroups are named <job>.<box>
 		owner=${owner%%-*}
 		now=$(awk '{ sub(/.*\) /, ""); print $20 }' /proc/"$owner"/stat 2>/dev/null)
 		# a live owner that is not this test's is someone else's job

@@ -139,27 +139,54 @@ static int inotify_hold(int max)
 	return 0;
 }
 
-/* In a user namespace of its own, make UTS namespaces until the kernel
- * refuses, each kept by an fd; print "held N ERR", then hold them. */
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0 || write(fd, text, strlen(text)) < 0) {
+		printf("%s: %s\n", path, errname(errno));
+		return -1;
+	}
+	return close(fd);
+}
+
+/* In user and mount namespaces of its own, make UTS namespaces until the
+ * kernel refuses, each kept by a bind mount of its nsfs file (fds would
+ * stop at RLIMIT_NOFILE first); print "held N ERR", then hold them. */
 static int uts_hold(void)
 {
-	struct rlimit rl;
-	int n = 0;
+	char path[64];
+	int n = 0, fd;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	if (unshare(CLONE_NEWUSER) < 0) {
+	char map[32];
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
 		printf("unshare-user %s\n", errname(errno));
+		return 1;
+	}
+	/* Our own ids mapped, or the files below could not be created. */
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+	if (write_file("/proc/self/uid_map", map) < 0 ||
+	    write_file("/proc/self/setgroups", "deny") < 0)
+		return 1;
+	snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+	if (write_file("/proc/self/gid_map", map) < 0)
+		return 1;
+	if (mount("none", "/tmp", "tmpfs", 0, NULL) < 0) {
+		printf("mount: %s\n", errname(errno));
 		return 1;
 	}
 	for (;;) {
 		if (unshare(CLONE_NEWUTS) < 0)
 			break;
-		if (open("/proc/self/ns/uts", O_RDONLY | O_CLOEXEC) < 0) {
-			printf("open: %s\n", errname(errno));
-			break;
+		snprintf(path, sizeof(path), "/tmp/%d", n);
+		fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0 || close(fd) < 0 ||
+		    mount("/proc/self/ns/uts", path, NULL, MS_BIND, NULL) < 0) {
+			printf("keep: %s\n", errname(errno));
+			return 1;
 		}
 		n++;
 	}
