@@ -115,7 +115,9 @@ static pid_t clone_owned_by(uid_t owner, gb_error *err)
 		return gb_fail_errno(err, "capget");
 	prctl(PR_GET_PDEATHSIG, &deathsig);
 	if (syscall(SYS_setresuid, -1, owner, -1) < 0)
-		return gb_fail_errno(err, "take uid %u to own the sandbox's user namespace", owner);
+		return gb_fail_errno(err, "take uid %u to own the sandbox's user namespace (gradebox "
+				     "needs real root in the host's user namespace; see gradebox "
+				     "check)", owner);
 	for (size_t i = 0; i < GB_CAP_WORDS; i++)
 		caps[i].effective = caps[i].permitted;
 	if (syscall(SYS_capset, &hdr, caps) < 0) {
