@@ -23,7 +23,7 @@ int main(void)
 	int fd = mkstemp(path);
 
 	/* One line for each test below; keep it in step. */
-	TAP_PLAN(11);
+	TAP_PLAN(18);
 
 	close(fd);
 	unsetenv("GRADEBOX_STATE_DIR");

@@ -28,6 +28,8 @@ int main(void)
 	uid_t owner = 0;
 	int sig = 0;
 
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(13);
 	if (!mkdtemp(dir))
 		return 1;
 	snprintf(lock, sizeof(lock), "%s/lock", dir);
