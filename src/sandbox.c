@@ -22,8 +22,8 @@
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
  * /dev, /tmp, binds, pivot_root) and sets the hostname, in parallel with
  * step 3. On GO it joins the net namespace, then the user namespace as uid
- * 0 inside (its slot's base outside), arms PR_SET_PDEATHSIG so it dies with the
- * supervisor and takes back every CPU the supervisor may use. It
+ * 0 inside (its slot's base outside), arms PR_SET_PDEATHSIG so it dies with
+ * the supervisor and takes back every CPU the supervisor may use. It
  * forks the command, which takes its stdio, becomes the sandbox user
  * (4242 by default), drops every capability, sets no_new_privs and the
  * seccomp filter, and execs. init stays behind as a tiny reaper (init.c):
@@ -194,7 +194,8 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	pid_t cmd;
 
 	/* Before anything that could fork or allocate much: children inherit.
-	 * Still host root, so the OOM preference is also the sandbox's floor. */
+	 * Still host root: with CAP_SYS_RESOURCE the kernel also makes the OOM
+	 * preference a floor nothing in the sandbox can lower. */
 	if (gb_oom_adj_self(GB_OOM_ADJ_SANDBOX, &err) < 0)
 		gb_init_fail(sock, &err);
 	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
