@@ -218,6 +218,7 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	spec->fsize_bytes = b->lim->fsize_bytes;
 	spec->nofile = b->lim->nofile;
 	spec->uid_base = job->cfg->uid_base;
+	spec->uid_slots = job->cfg->uid_slots;
 	spec->cgroup_fd = b->cg.v2_fd;
 
 	if (gb_cg_open_self_attach(&b->cg, spec->cg_attach_fds, err) < 0)

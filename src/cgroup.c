@@ -326,6 +326,13 @@ static int set_limits(struct gb_cgroup *cg, const struct gb_cg_limits *l, gb_err
 				return -1;
 			/* Best effort: absent or read-only at some levels. */
 			gb_cgfs_write_at(mem, "memory.swappiness", "0", &ignored);
+			/* v1 charges socket buffers to a cgroup only once it has a TCP
+			 * limit (v2 always does, in memory.max): without one, loopback
+			 * connections that are never read hold hundreds of MB outside
+			 * any --memory. Kernels without kmem accounting lack the file. */
+			if (gb_cgfs_write_at(mem, "memory.kmem.tcp.limit_in_bytes", num, err) < 0 &&
+			    err->errnum != ENOENT)
+				return -1;
 		}
 		gb_error_clear(err);
 	}

@@ -238,6 +238,25 @@ static int parse_args(int argc, char **argv, struct run_args *a)
 	return optind;
 }
 
+/* What the command line left unset takes the configured default (config.h
+ * says why each). Without --hard-time, --time still gives 3 x time. */
+static void apply_default_limits(struct gb_limits *l, const struct gb_config *cfg)
+{
+	if (!l->cpu_time)
+		l->cpu_time = cfg->default_time;
+	if (!l->wall_time)
+		l->wall_time = cfg->default_hard_time ? cfg->default_hard_time
+						      : GB_HARD_TIME_FACTOR * l->cpu_time;
+	if (!l->memory_bytes)
+		l->memory_bytes = cfg->default_memory_mb * GB_MB;
+	if (!l->pids)
+		l->pids = cfg->default_pids;
+	if (!l->disk_bytes)
+		l->disk_bytes = cfg->default_disk_mb * GB_MB;
+	if (!l->output_bytes)
+		l->output_bytes = cfg->default_output;
+}
+
 /* PATH, HOME, TERM=dumb, then the image's Env, then --env (last wins). */
 static char **build_env(const struct run_args *a, const struct gb_image_ref *img)
 {
@@ -301,6 +320,7 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	/* an explicit --disk only: see gb_mount_check_rw_binds */
 	if (gb_mount_check_rw_binds(a.binds, a.nbinds, a.lim.disk_bytes, &err) < 0)
 		return gb_cli_usage("%s", err.msg);
+	apply_default_limits(&a.lim, cfg);
 
 	if (a.rootfs) {
 		struct stat st;

@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,8 @@
 #include "util.h"
 
 #define GB_CONFIG_LINE_MAX 4096
+/* A year: more is a typo, and the nanosecond arithmetic stays exact. */
+#define GB_CONFIG_MAX_SECONDS (365.0 * 24 * 3600)
 
 static int set_path(char *dst, size_t size, const char *key, const char *value,
 		    gb_error *err)
@@ -23,9 +26,58 @@ static int set_path(char *dst, size_t size, const char *key, const char *value,
 	return 0;
 }
 
+/* Default limits: a whole number, 0 meaning none. */
+static const struct {
+	const char *key;
+	size_t offset;
+} count_keys[] = {
+	{ "default_memory_mb", offsetof(struct gb_config, default_memory_mb) },
+	{ "default_pids", offsetof(struct gb_config, default_pids) },
+	{ "default_disk_mb", offsetof(struct gb_config, default_disk_mb) },
+	{ "default_output", offsetof(struct gb_config, default_output) },
+};
+
+/* Whole megabytes must still fit in a byte count. */
+#define GB_CONFIG_MAX_COUNT (UINT64_MAX >> 20)
+
+static const struct {
+	const char *key;
+	size_t offset;
+} seconds_keys[] = {
+	{ "default_time", offsetof(struct gb_config, default_time) },
+	{ "default_hard_time", offsetof(struct gb_config, default_hard_time) },
+};
+
+static int set_limit(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
+{
+	uint64_t n;
+	double d;
+
+	for (size_t i = 0; i < GB_ARRAY_SIZE(count_keys); i++) {
+		if (strcmp(key, count_keys[i].key))
+			continue;
+		if (gb_parse_u64(value, &n) < 0 || n > GB_CONFIG_MAX_COUNT)
+			return gb_fail(err, 0, "%s must be a whole number (0 = no limit), not '%s'",
+				       key, value);
+		*(uint64_t *)((char *)cfg + count_keys[i].offset) = n;
+		return 0;
+	}
+	for (size_t i = 0; i < GB_ARRAY_SIZE(seconds_keys); i++) {
+		if (strcmp(key, seconds_keys[i].key))
+			continue;
+		if (gb_parse_double(value, &d) < 0 || d > GB_CONFIG_MAX_SECONDS)
+			return gb_fail(err, 0, "%s must be a number of seconds up to %g (0 = no "
+				       "limit), not '%s'", key, GB_CONFIG_MAX_SECONDS, value);
+		*(double *)((char *)cfg + seconds_keys[i].offset) = d;
+		return 0;
+	}
+	return 1;
+}
+
 int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
 {
 	uint64_t n;
+	int r;
 
 	if (!strcmp(key, "state_dir"))
 		return set_path(cfg->state_dir, sizeof(cfg->state_dir), key, value, err);
@@ -61,6 +113,17 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 		cfg->uid_base = (uid_t)n;
 		return 0;
 	}
+	if (!strcmp(key, "uid_slots")) {
+		/* Against uid_base once both are known (check_uid_range). */
+		if (gb_parse_u64(value, &n) < 0 || n == 0 || n > UINT32_MAX / GB_ID_RANGE)
+			return gb_fail(err, 0, "uid_slots must be a number between 1 and %u, not '%s'",
+				       UINT32_MAX / GB_ID_RANGE, value);
+		cfg->uid_slots = (unsigned)n;
+		return 0;
+	}
+	r = set_limit(cfg, key, value, err);
+	if (r <= 0)
+		return r;
 	if (!strcmp(key, "max_unpacked_mb")) {
 		if (gb_parse_u64(value, &n) < 0 || n == 0)
 			return gb_fail(err, 0, "max_unpacked_mb must be a positive number, not '%s'",
@@ -128,6 +191,13 @@ static const struct {
 	{ "GRADEBOX_UID_BASE", "uid_base" },
 	{ "GRADEBOX_MAX_UNPACKED_MB", "max_unpacked_mb" },
 	{ "GRADEBOX_NESTED_IMAGES", "nested_images" },
+	{ "GRADEBOX_UID_SLOTS", "uid_slots" },
+	{ "GRADEBOX_DEFAULT_TIME", "default_time" },
+	{ "GRADEBOX_DEFAULT_HARD_TIME", "default_hard_time" },
+	{ "GRADEBOX_DEFAULT_MEMORY_MB", "default_memory_mb" },
+	{ "GRADEBOX_DEFAULT_PIDS", "default_pids" },
+	{ "GRADEBOX_DEFAULT_DISK_MB", "default_disk_mb" },
+	{ "GRADEBOX_DEFAULT_OUTPUT", "default_output" },
 };
 
 bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
@@ -144,6 +214,17 @@ bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
 	return false;
 }
 
+/* uid_base and uid_slots are checked together once both are known: the
+ * last slot's last id must stay below (uid_t)-1, which means "no id". */
+static int check_uid_range(const struct gb_config *cfg, gb_error *err)
+{
+	if ((uint64_t)cfg->uid_base + (uint64_t)cfg->uid_slots * GB_ID_RANGE > UINT32_MAX)
+		return gb_fail(err, 0, "uid_base %u + uid_slots %u * %u ids passes the last "
+			       "uid %u: lower uid_base or uid_slots", cfg->uid_base, cfg->uid_slots,
+			       GB_ID_RANGE, UINT32_MAX - 1);
+	return 0;
+}
+
 int gb_config_load(struct gb_config *cfg, gb_error *err)
 {
 	const char *file = getenv("GRADEBOX_CONFIG");
@@ -152,7 +233,14 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 	strcpy(cfg->state_dir, GB_DEFAULT_STATE_DIR);
 	strcpy(cfg->run_dir, GB_DEFAULT_RUN_DIR);
 	cfg->uid_base = GB_DEFAULT_UID_BASE;
+	cfg->uid_slots = GB_DEFAULT_UID_SLOTS;
 	cfg->max_unpacked_mb = GB_DEFAULT_MAX_UNPACKED_MB;
+	cfg->default_time = GB_DEFAULT_LIMIT_TIME;
+	cfg->default_hard_time = GB_DEFAULT_LIMIT_HARD_TIME;
+	cfg->default_memory_mb = GB_DEFAULT_LIMIT_MEMORY_MB;
+	cfg->default_pids = GB_DEFAULT_LIMIT_PIDS;
+	cfg->default_disk_mb = GB_DEFAULT_LIMIT_DISK_MB;
+	cfg->default_output = GB_DEFAULT_LIMIT_OUTPUT;
 	strcpy(cfg->default_image, "default");
 	/* Installed profile first; a build-tree binary falls back to the source. */
 	snprintf(cfg->seccomp_profile, sizeof(cfg->seccomp_profile), "%s",
@@ -169,5 +257,5 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 		if (v && gb_config_set(cfg, env_keys[i].key, v, err) < 0)
 			return gb_context(err, "environment variable %s", env_keys[i].env);
 	}
-	return 0;
+	return check_uid_range(cfg, err);
 }

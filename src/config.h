@@ -19,8 +19,36 @@
  * Far above any host account and any usual /etc/subuid range. */
 #define GB_DEFAULT_UID_BASE 2000000000u
 #define GB_ID_RANGE 65536u
+/* Sandboxes that may run at once on the host, each with its own GB_ID_RANGE
+ * host ids (see userns.h). 1024 ranges above the default base end near
+ * 2.07e9, far below the last uid; a host running more sandboxes at once
+ * has other limits first. */
+#define GB_DEFAULT_UID_SLOTS 1024u
 #define GB_DEFAULT_MAX_UNPACKED_MB 8192u
 #define GB_CONFIG_NESTED_IMAGES_MAX 1024
+
+/* Limits of a sandbox whose command line sets none (0 = no limit). Without
+ * them a run had no pids, memory or wall limit and a job tmpfs of half the
+ * host's RAM: one runaway submission could take the host down.
+ * - CPU time: none by default. The wall limit already ends anything stuck,
+ *   and a right CPU budget depends on the task (graders set --time).
+ * - wall time 600 s: INGInious's longest usual task limit is a few minutes
+ *   (its hard_time defaults to 3 x time); ten minutes ends what hangs
+ *   without cutting a slow but honest build or test run.
+ * - memory 1024 MB: Python/Java graders with a JVM fit; a student program
+ *   that leaks is stopped long before the host swaps.
+ * - pids 512: make -j, a JVM's threads and a test harness fit; a fork bomb
+ *   does not.
+ * - disk 1024 MB: the writable layer, /tmp and /dev/shm of a build or a
+ *   test's data, counted against memory as well (tmpfs).
+ * - output: no cap, as the command writes to gradebox's own stdout unless
+ *   captured; graders capture with --output. */
+#define GB_DEFAULT_LIMIT_TIME 0.0
+#define GB_DEFAULT_LIMIT_HARD_TIME 600.0
+#define GB_DEFAULT_LIMIT_MEMORY_MB 1024u
+#define GB_DEFAULT_LIMIT_PIDS 512u
+#define GB_DEFAULT_LIMIT_DISK_MB 1024u
+#define GB_DEFAULT_LIMIT_OUTPUT 0u
 
 struct gb_config {
 	char config_file[PATH_MAX];
@@ -33,7 +61,15 @@ struct gb_config {
 	 * space-separated: the per-environment form of `run --nested`. */
 	char nested_images[GB_CONFIG_NESTED_IMAGES_MAX];
 	uid_t uid_base;
+	unsigned uid_slots;         /* id ranges after uid_base, one per running sandbox */
 	uint64_t max_unpacked_mb;
+	/* Limits when the command line gives none; 0 = none. */
+	double default_time;        /* CPU seconds */
+	double default_hard_time;   /* wall seconds (3 x --time when --time is given) */
+	uint64_t default_memory_mb;
+	uint64_t default_pids;
+	uint64_t default_disk_mb;
+	uint64_t default_output;    /* bytes */
 };
 
 /* Fill cfg with defaults, then the config file, then the environment. */

@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "codes.h"
+#include "oom.h"
 #include "util.h"
 
 
@@ -94,6 +95,9 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 		goto fail;
 	}
 	if (gb_cg_detect(cfg, &job->cg_host, err) < 0)
+		goto fail;
+	/* Sandboxes raise theirs (sandbox.c); the supervisor outlives them. */
+	if (gb_oom_lower_self(GB_OOM_ADJ_SUPERVISOR, err) < 0)
 		goto fail;
 	proc_start_time(getpid(), &start);
 	snprintf(job->name, sizeof(job->name), "job-%d-%llu", getpid(), start);

@@ -6,7 +6,8 @@
  * running as host root. For each sandbox it:
  *
  *  1. makes the sandbox's user namespace (userns.c): uid/gid 0..65535
- *     inside are uid_base.. outside, so no sandbox id is a host account;
+ *     inside are the ids of a free uid slot outside (from uid_base), so no
+ *     sandbox id is a host account or another sandbox's;
  *  2. clone3()s the sandbox's init with new mount, pid, ipc and uts
  *     namespaces, straight into the sandbox's cgroup (CLONE_INTO_CGROUP)
  *     and with a pidfd, and keeps init off its own CPU for a while;
@@ -23,8 +24,8 @@
  * the filesystem (mount.c: job tmpfs, overlay over idmapped layers, /proc,
  * /dev, /tmp, binds, pivot_root) and sets the hostname, in parallel with
  * step 3. On GO it joins the net namespace, then the user namespace as uid
- * 0 inside (uid_base outside), arms PR_SET_PDEATHSIG so it dies with the
- * supervisor and takes back every CPU the supervisor may use. It
+ * 0 inside (its slot's base outside), arms PR_SET_PDEATHSIG so it dies with
+ * the supervisor and takes back every CPU the supervisor may use. It
  * forks the command, which takes its stdio, becomes the sandbox user
  * (4242 by default), drops every capability, sets no_new_privs and the
  * seccomp filter, and execs. init stays behind as a tiny reaper (init.c):
@@ -55,6 +56,7 @@
 #include "cgroup.h"
 #include "config.h"
 #include "init.h"
+#include "oom.h"
 #include "userns.h"
 #include "util.h"
 
@@ -194,7 +196,11 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	const char *host = s->hostname ? s->hostname : GB_DEFAULT_HOSTNAME;
 	pid_t cmd;
 
-	/* Before anything that could fork or allocate much: children inherit. */
+	/* Before anything that could fork or allocate much: children inherit.
+	 * Still host root: with CAP_SYS_RESOURCE the kernel also makes the OOM
+	 * preference a floor nothing in the sandbox can lower. */
+	if (gb_oom_adj_self(GB_OOM_ADJ_SANDBOX, &err) < 0)
+		gb_init_fail(sock, &err);
 	if (gb_cg_attach_self(s->cg_attach_fds, &err) < 0)
 		gb_init_fail(sock, &err);
 	gb_cg_close_self_attach(s->cg_attach_fds);
@@ -252,7 +258,8 @@ static void keep_off_this_cpu(pid_t pid, const cpu_set_t *cpus)
 void gb_sandbox_init(struct gb_sandbox *sb)
 {
 	sb->pid = -1;
-	sb->pidfd = sb->sock = sb->userns_fd = -1;
+	sb->pidfd = sb->sock = -1;
+	gb_userns_init(&sb->userns);
 }
 
 int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_error *err)
@@ -262,12 +269,14 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 	pid_t pid;
 
 	gb_sandbox_init(sb);
-	if (gb_userns_create(spec->uid_base, GB_ID_RANGE, &sb->userns_fd, err) < 0)
+	/* Concurrent supervisors start their search at different slots. */
+	if (gb_userns_create(GB_UID_LOCK_FILE, spec->uid_base, spec->uid_slots,
+			     (unsigned)getpid(), &sb->userns, err) < 0)
 		return -1;
 	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
 		return gb_fail_errno(err, "sched_getaffinity");
-	spec->mount.userns_fd = sb->userns_fd;
-	spec->mount.root_uid = spec->uid_base;
+	spec->mount.userns_fd = sb->userns.fd;
+	spec->mount.root_uid = sb->userns.host_base;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return gb_fail_errno(err, "socketpair");
 	sb->sock = sv[0];
@@ -317,5 +326,5 @@ void gb_sandbox_close(struct gb_sandbox *sb)
 {
 	gb_closep(&sb->sock);
 	gb_closep(&sb->pidfd);
-	gb_closep(&sb->userns_fd);
+	gb_userns_close(&sb->userns);
 }

@@ -11,6 +11,7 @@
 #include "error.h"
 #include "mount.h"
 #include "seccomp.h"
+#include "userns.h"
 
 #define GB_DEFAULT_HOSTNAME "gradebox"
 
@@ -30,7 +31,8 @@ struct gb_sandbox_spec {
 	int stdio[3];                /* the command's stdin, stdout, stderr */
 	uint64_t fsize_bytes;        /* RLIMIT_FSIZE, 0 = unchanged */
 	uint64_t nofile;             /* RLIMIT_NOFILE, 0 = unchanged */
-	uid_t uid_base;              /* host id of uid 0 inside */
+	uid_t uid_base;              /* host id of uid 0 inside slot 0 (userns.h) */
+	unsigned uid_slots;          /* id ranges to take a free one from */
 	int cgroup_fd;               /* clone into this v2 cgroup, -1 = stay */
 	int cg_attach_fds[2];        /* v1 `tasks` files init writes itself into */
 	cpu_set_t cpus;              /* filled in: the CPUs the command may use */
@@ -59,7 +61,7 @@ struct gb_sandbox {
 	pid_t pid;        /* init, in the host's pid namespace */
 	int pidfd;
 	int sock;         /* SOCK_SEQPACKET to init */
-	int userns_fd;
+	struct gb_userns userns;     /* with the uid slot it holds */
 };
 
 /* A sandbox with nothing started yet: what gb_sandbox_close may always close. */

@@ -53,6 +53,8 @@ gb_leftovers() {
 		if [ "$now" = "$start" ] && ! gb_ours "$owner"; then
 			continue
 		fi
+		# an owner that ended between find and now took its cgroup along
+		[ -d "$cg" ] || continue
 		echo "cgroup: $cg"
 	done < <(find /sys/fs/cgroup -maxdepth 8 -type d -name 'job-*' -path '*gradebox*' 2>/dev/null)
 	if [ -d "$GRADEBOX_RUN_DIR" ]; then
