@@ -322,8 +322,10 @@ static int mount_proc(int target, gb_error *err)
 			return gb_fail_errno(err, "mask /proc/%s", masked_paths[i]);
 		dir = S_ISDIR(st.st_mode);
 		tree = clone_tree(dir ? "empty" : "/dev/null", false, err);
+		/* A file reads as /dev/null, which needs its node to open: no
+		 * nodev there (the node is the host's, made by no sandbox). */
 		if (tree < 0 || setattr(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-						      MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+						      MOUNT_ATTR_NOEXEC | (dir ? MOUNT_ATTR_NODEV : 0),
 					0, -1, false) < 0)
 			return gb_fail_errno(err, "mask /proc/%s", masked_paths[i]);
 		if (attach(tree, t, masked_paths[i], err) < 0)

@@ -52,6 +52,7 @@ fi
 build() {
 	(cd "$scratch" && { [ -x configure ] || autoreconf -fi; } &&
 		{ [ -f Makefile ] || ./configure -q; } &&
+		make -s Makefile >/dev/null && # regenerated first: its output is no target name
 		make -s -j"$(nproc)" gradebox $(make -s print-check-programs)) >"$work/mutants-build.log" 2>&1
 }
 if ! build; then
