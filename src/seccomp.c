@@ -18,6 +18,8 @@
 #define GB_SECCOMP_BPF_MAX (1024 * 1024)
 /* System calls one rule line may name. */
 #define GB_SECCOMP_LINE_CALLS 64
+/* Above every x86_64 system call number (the kernel's table ends near 470). */
+#define GB_SECCOMP_MAX_NR 1023
 /* Arguments a condition may compare: arg0 to arg5. */
 #define GB_SECCOMP_ARGS 6
 #define GB_SECCOMP_ARG_PREFIX "arg"
@@ -122,6 +124,37 @@ static bool is_cond(const char *word)
 	       isdigit((unsigned char)word[strlen(GB_SECCOMP_ARG_PREFIX)]);
 }
 
+/* A system call by name, or NAME=NR for one newer than libseccomp knows:
+ * a deny-list lets through what it cannot name, and libseccomp 2.5 stops
+ * at Linux 6.6's calls. Where libseccomp knows NAME, its number must be NR
+ * (a typo there would quietly refuse some other call). NR is the native
+ * ABI's, the only one the filter lets in. */
+static int resolve_call(char *word, int *nr, gb_error *err)
+{
+	char *eq = strchr(word, '=');
+	uint64_t given;
+	int known;
+
+	if (eq)
+		*eq = '\0';
+	known = seccomp_syscall_resolve_name(word);
+	if (!eq) {
+		if (known == __NR_SCMP_ERROR)
+			return gb_fail(err, 0, "unknown system call '%s' (write NAME=NUMBER for "
+					       "one newer than libseccomp)", word);
+		*nr = known;
+		return 0;
+	}
+	if (gb_parse_u64(eq + 1, &given) < 0 || given > GB_SECCOMP_MAX_NR)
+		return gb_fail(err, 0, "'%s=%s': the number must be 0 to %d", word, eq + 1,
+			       GB_SECCOMP_MAX_NR);
+	if (known != __NR_SCMP_ERROR && (uint64_t)known != given)
+		return gb_fail(err, 0, "'%s=%s': %s is system call %d here", word, eq + 1, word,
+			       known);
+	*nr = (int)given;
+	return 0;
+}
+
 static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *err)
 {
 	char *save = NULL, *word = strtok_r(line, " \t", &save);
@@ -186,9 +219,8 @@ static int add_line(scmp_filter_ctx ctx, char *line, unsigned flags, gb_error *e
 			return gb_fail(err, 0, "more than %zu system calls in one rule",
 				       GB_ARRAY_SIZE(nrs));
 		names[ncalls] = word;
-		nrs[ncalls] = seccomp_syscall_resolve_name(word);
-		if (nrs[ncalls++] == __NR_SCMP_ERROR)
-			return gb_fail(err, 0, "unknown system call '%s'", word);
+		if (resolve_call(word, &nrs[ncalls++], err) < 0)
+			return -1;
 	}
 	if (!ncalls)
 		return gb_fail(err, 0, "a rule needs a system call after its action");

@@ -513,6 +513,62 @@ static int tcp_flood(int conns, int keep)
 	return 0;
 }
 
+/* --- extended attributes (tests/security/seccomp.bats) --- */
+
+/* linux/xattr.h's POSIX ACL layout: a version, then tagged entries sorted
+ * by tag and id. */
+#define ACL_EA_VERSION 0x0002
+enum { ACL_USER_OBJ = 0x01, ACL_USER = 0x02, ACL_GROUP_OBJ = 0x04, ACL_MASK = 0x10,
+       ACL_OTHER = 0x20 };
+struct acl_entry {
+	unsigned short tag, perm;
+	unsigned int id;
+};
+#define ACL_FIRST_ID 1000
+
+/* Give FILE an access ACL naming N users (each entry is kernel memory). */
+static int big_acl(const char *file, int n)
+{
+	size_t size = 4 + (size_t)(n + 4) * sizeof(struct acl_entry);
+	unsigned char *buf = calloc(1, size);
+	struct acl_entry *e = (struct acl_entry *)(buf + 4);
+	unsigned int version = ACL_EA_VERSION;
+	int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644), k = 0;
+
+	if (!buf || fd < 0)
+		return report(-1);
+	memcpy(buf, &version, 4);
+	e[k++] = (struct acl_entry){ ACL_USER_OBJ, 7, (unsigned)-1 };
+	for (int i = 0; i < n; i++)
+		e[k++] = (struct acl_entry){ ACL_USER, 7, ACL_FIRST_ID + (unsigned)i };
+	e[k++] = (struct acl_entry){ ACL_GROUP_OBJ, 7, (unsigned)-1 };
+	e[k++] = (struct acl_entry){ ACL_MASK, 7, (unsigned)-1 };
+	e[k++] = (struct acl_entry){ ACL_OTHER, 7, (unsigned)-1 };
+	return report(fsetxattr(fd, "system.posix_acl_access", buf, size, 0));
+}
+
+/* Each way to set an xattr on FILE, one line each: "CALL RESULT". */
+static int xattr_calls(const char *file)
+{
+	/* struct xattr_args of setxattrat (Linux 6.13, x86_64 number 463) */
+	struct {
+		unsigned long long value;
+		unsigned int size, flags;
+	} args = { (unsigned long)"v", 1, 0 };
+	int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+
+	if (fd < 0)
+		return report(-1);
+	fputs("setxattr ", stdout);
+	report(setxattr(file, "user.x", "v", 1, 0));
+	fputs("lsetxattr ", stdout);
+	report(lsetxattr(file, "user.x", "v", 1, 0));
+	fputs("fsetxattr ", stdout);
+	report(fsetxattr(fd, "user.x", "v", 1, 0));
+	fputs("setxattrat ", stdout);
+	return report(syscall(463, AT_FDCWD, file, 0, "user.x", &args, sizeof(args)));
+}
+
 int main(int argc, char **argv)
 {
 	const char *what = argc > 1 ? argv[1] : "";
@@ -589,6 +645,10 @@ int main(int argc, char **argv)
 		return oom_adj();
 	if (!strcmp(what, "tcp-flood") && argc > 2)
 		return tcp_flood(atoi(argv[2]), argc > 3 && !strcmp(argv[3], "hold"));
+	if (!strcmp(what, "acl") && argc > 3)
+		return big_acl(argv[2], atoi(argv[3]));
+	if (!strcmp(what, "xattr-calls") && argc > 2)
+		return xattr_calls(argv[2]);
 	fprintf(stderr, "probe: unknown test '%s'\n", what);
 	return 2;
 }
