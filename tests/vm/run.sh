@@ -2,7 +2,7 @@
 # tests/vm/run.sh — run part of the test suite on a pure cgroup v2 kernel.
 #
 # usage: tests/vm/run.sh                  run $GB_VM_TESTS (bats files; default
-#                                         tests/vm/*.bats tests/integration/limits*.bats tests/integration/check.bats
+#                                         tests/vm/*.bats tests/integration/{limits,check,config,sandbox}.bats
 #                                         tests/security/*.bats)
 #        tests/vm/run.sh FILE.bats...     run these bats files
 #        tests/vm/run.sh -- CMD [ARG...]  run CMD (stdout is read as TAP)
@@ -39,7 +39,7 @@
 #  2. out/job.sh is written by this script: it exports GB_VM=1, GB_VM_TOP, the
 #     caller's GB_* and GRADEBOX* variables, cd's to the project top (the same
 #     path as on the host) and runs `bats --tap FILES` (or the given command).
-#  3. qemu runs under `timeout $GB_VM_TIMEOUT` (default 1200 s), -no-reboot,
+#  3. qemu runs under `timeout $GB_VM_TIMEOUT` (default 3600 s), -no-reboot,
 #     panic=-1, serial console -> run dir's console.log (kernel messages never
 #     reach stdout). While it runs, out/tap is followed and each line is
 #     re-printed: test lines as "ok N - [vm] name" / "not ok N - [vm] name",
@@ -71,7 +71,7 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 project_share=
 case $top in /tmp/* | /run/* | /var/tmp/* | /dev/shm/*) project_share=$top ;; esac
 work=$top/tests/.work/vm
-timeout_s=${GB_VM_TIMEOUT:-1200}
+timeout_s=${GB_VM_TIMEOUT:-3600}
 mem=${GB_VM_MEM:-4G}
 smp=${GB_VM_SMP:-2}
 vm_cgroup=${GB_VM_CGROUP:-/}
@@ -117,6 +117,7 @@ if [ $mode = bats ]; then
 		done
 	else
 		for f in "$top"/tests/vm/*.bats "$top"/tests/integration/limits*.bats "$top"/tests/integration/check.bats \
+			"$top"/tests/integration/config.bats "$top"/tests/integration/sandbox.bats \
 			"$top"/tests/security/*.bats; do
 			[ -f "$f" ] && tests+=("$f")
 		done
