@@ -1,6 +1,7 @@
 /* fuzz_config: gradebox.conf, through gb_config_load (the file named by
  * GRADEBOX_CONFIG, as the CLI reads it). The environment overrides are
  * cleared so only the file is read. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (cfg.state_dir[0] != '/' || cfg.run_dir[0] != '/' || cfg.seccomp_profile[0] != '/' ||
 	    (cfg.cgroup_root[0] && cfg.cgroup_root[0] != '/') || cfg.uid_base == 0 ||
 	    cfg.max_unpacked_mb == 0 || !memchr(cfg.default_image, '\0', sizeof(cfg.default_image)))
+		abort();
+	/* The import counts bytes: max_unpacked_mb << 20 must not wrap. */
+	if (cfg.max_unpacked_mb > UINT64_MAX >> 20)
 		abort();
 	return 0;
 }

@@ -1,7 +1,9 @@
 /* fuzz_seccomp: the seccomp profile parser, through its public entry point
  * gb_seccomp_compile (the profile is a file, as the admin's config names
- * it). Both readings of the profile are compiled: for a default-user
- * sandbox (nonroot rules apply) and for --root. */
+ * it). Each profile is compiled twice: with no flag (--root: `nonroot`
+ * rules skipped) and with every flag set (a default-user sandbox, and any
+ * rule prefix a flag turns off). 0 and ~0u mean that both for the bool
+ * `nonroot` parameter and for a flags word. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -25,10 +27,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int fd;
 
 	gb_fuzz_write_file(profile, data, size);
-	for (int nonroot = 0; nonroot <= 1; nonroot++) {
+	for (int i = 0; i < 2; i++) {
 		struct gb_seccomp sc;
 
-		if (gb_seccomp_compile(profile, nonroot, &fd, &err) < 0)
+		if (gb_seccomp_compile(profile, i ? ~0u : 0u, &fd, &err) < 0)
 			continue;
 		/* What the supervisor hands init must read back whole. */
 		if (gb_seccomp_load(fd, &sc, &err) < 0)

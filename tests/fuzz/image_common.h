@@ -4,6 +4,7 @@
 #ifndef GB_FUZZ_IMAGE_COMMON_H
 #define GB_FUZZ_IMAGE_COMMON_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ struct gb_fuzz_import {
 static inline void gb_fuzz_import_init(struct gb_fuzz_import *fi, const char *name)
 {
 	gb_fuzz_scratch_init(&fi->scratch, name);
+	/* jansson seeds its hash tables from /dev/urandom: fix the seed so an
+	 * input always takes the same path. */
+	json_object_seed(1);
 	memset(&fi->cfg, 0, sizeof(fi->cfg));
 	snprintf(fi->cfg.state_dir, sizeof(fi->cfg.state_dir), "%s/state", fi->scratch.work);
 	snprintf(fi->cfg.run_dir, sizeof(fi->cfg.run_dir), "%s/run", fi->scratch.work);
