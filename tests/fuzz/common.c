@@ -133,6 +133,48 @@ void gb_fuzz_write_file(const char *path, const uint8_t *data, size_t len)
 	close(fd);
 }
 
+int gb_fuzz_put(int dirfd, const char *name, const void *data, size_t len, const char *link)
+{
+	char buf[PATH_MAX], *save = NULL, *comp, *next;
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3), r = -1;
+
+	if (fd < 0)
+		die("dup", name);
+	if (name[0] == '/' || snprintf(buf, sizeof(buf), "%s", name) >= (int)sizeof(buf))
+		goto out;
+	comp = strtok_r(buf, "/", &save);
+	for (; comp; comp = next) {
+		int sub;
+
+		next = strtok_r(NULL, "/", &save);
+		if (!strcmp(comp, "..") || !strcmp(comp, "."))
+			goto out;
+		if (!next)
+			break;
+		if (mkdirat(fd, comp, 0755) < 0 && errno != EEXIST)
+			goto out;
+		sub = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0)
+			goto out;
+		close(fd);
+		fd = sub;
+	}
+	if (!comp)
+		goto out;
+	if (link) {
+		r = symlinkat(link, fd, comp);
+	} else {
+		int f = openat(fd, comp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (f >= 0) {
+			r = gb_write_all(f, data, len);
+			close(f);
+		}
+	}
+out:
+	close(fd);
+	return r;
+}
+
 static uint64_t octal(const uint8_t *p, size_t len)
 {
 	uint64_t v = 0;

@@ -37,6 +37,13 @@ void gb_fuzz_canary_check(const struct gb_fuzz_scratch *s);
 /* Write len bytes to path (created or truncated); aborts on failure. */
 void gb_fuzz_write_file(const char *path, const uint8_t *data, size_t len);
 
+/* Create name (a relative path) under dirfd as a file holding data[0..len)
+ * or, when link is not NULL, as a symlink to link; missing parents are
+ * made. Never follows a symlink and never leaves dirfd: a name that is
+ * absolute, has a ".." or goes through a non-directory is skipped
+ * (returns -1). */
+int gb_fuzz_put(int dirfd, const char *name, const void *data, size_t len, const char *link);
+
 /* Give every ustar header of a tar in buf[0..len) its right checksum, so
  * mutations of a header's fields reach the extraction code instead of
  * stopping at libarchive's checksum test. */

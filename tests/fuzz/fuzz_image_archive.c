@@ -28,6 +28,6 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	gb_fuzz_write_file(fi.source, data, size);
-	gb_fuzz_import_run(&fi, "fuzz");
+	gb_fuzz_import_run(&fi, fi.source, "fuzz");
 	return 0;
 }

@@ -10,10 +10,15 @@
  * (0-based), for members after this one: "sha256:@2" is a digest,
  * "blobs/sha256/@2" a path. In NAME, "@N" does the same for any member and
  * a bare "@" stands for the member's own digest: "blobs/sha256/@" is a blob,
- * "@.json" an old docker save config. tests/fuzz/make-corpus turns real
- * image layouts into this form. */
+ * "@.json" an old docker save config. "NAME -> TARGET" makes a symlink.
+ * When the first member is named "!dir", the members are laid out as a
+ * directory source (an OCI layout or an extracted docker save) instead of
+ * a tar. tests/fuzz/make-corpus turns real image layouts into this form. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "image_common.h"
 #include "sha256.h"
@@ -22,9 +27,12 @@
 #define GB_FUZZ_NAME_MAX 512
 #define GB_FUZZ_SEP "\n--- "
 #define GB_FUZZ_HEAD "--- "
+#define GB_FUZZ_LINK " -> "
+#define GB_FUZZ_DIR "!dir"
 
 struct part {
 	char name[GB_FUZZ_NAME_MAX];
+	const char *link; /* symlink target (inside name), or NULL */
 	const uint8_t *raw;
 	size_t rawlen;
 	char *data; /* after substitution */
@@ -119,12 +127,15 @@ static void write_tar(struct part *parts, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		archive_entry_clear(e);
 		archive_entry_copy_pathname(e, parts[i].name);
-		archive_entry_set_filetype(e, AE_IFREG);
+		archive_entry_set_filetype(e, parts[i].link ? AE_IFLNK : AE_IFREG);
 		archive_entry_set_perm(e, 0644);
-		archive_entry_set_size(e, parts[i].len);
+		archive_entry_set_size(e, parts[i].link ? 0 : parts[i].len);
+		if (parts[i].link)
+			archive_entry_copy_symlink(e, parts[i].link);
 		if (archive_write_header(a, e) != ARCHIVE_OK)
 			continue; /* a name tar cannot hold */
-		if (parts[i].len && archive_write_data(a, parts[i].data, parts[i].len) < 0)
+		if (!parts[i].link && parts[i].len &&
+		    archive_write_data(a, parts[i].data, parts[i].len) < 0)
 			abort();
 	}
 	if (archive_write_close(a) != ARCHIVE_OK)
@@ -133,11 +144,27 @@ static void write_tar(struct part *parts, size_t n)
 	archive_write_free(a);
 }
 
+/* The members as a directory; names that would leave it are skipped. */
+static void write_dir(struct part *parts, size_t n)
+{
+	int fd;
+
+	if (mkdir(fi.srcdir, 0755) < 0)
+		abort();
+	fd = open(fi.srcdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		abort();
+	for (size_t i = 1; i < n; i++)
+		gb_fuzz_put(fd, parts[i].name, parts[i].data, parts[i].len, parts[i].link);
+	close(fd);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct part parts[GB_FUZZ_PARTS] = { 0 };
 	const uint8_t *names[GB_FUZZ_PARTS];
 	size_t namelens[GB_FUZZ_PARTS], n = split_parts(data, size, parts, names, namelens);
+	bool as_dir;
 
 	if (n == 0)
 		return 0;
@@ -151,12 +178,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len;
 		char *name = substitute(names[i], namelens[i], parts, 0, n, parts[i].hex, &len);
 
+		char *arrow;
+
 		snprintf(parts[i].name, sizeof(parts[i].name), "%s", name);
 		free(name);
+		arrow = strstr(parts[i].name, GB_FUZZ_LINK);
+		if (arrow) {
+			*arrow = '\0';
+			parts[i].link = arrow + strlen(GB_FUZZ_LINK);
+		}
 	}
-	write_tar(parts, n);
+	as_dir = !strcmp(parts[0].name, GB_FUZZ_DIR);
+	if (as_dir)
+		write_dir(parts, n);
+	else
+		write_tar(parts, n);
 	for (size_t i = 0; i < n; i++)
 		free(parts[i].data);
-	gb_fuzz_import_run(&fi, NULL);
+	gb_fuzz_import_run(&fi, as_dir ? fi.srcdir : fi.source, NULL);
 	return 0;
 }
