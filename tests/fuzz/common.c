@@ -161,7 +161,9 @@ int gb_fuzz_put(int dirfd, const char *name, const void *data, size_t len, const
 	}
 	if (!comp)
 		goto out;
-	if (link) {
+	if (link && !strcmp(link, GB_FUZZ_FIFO)) {
+		r = mkfifoat(fd, comp, 0644);
+	} else if (link) {
 		r = symlinkat(link, fd, comp);
 	} else {
 		int f = openat(fd, comp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);

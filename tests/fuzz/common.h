@@ -37,8 +37,11 @@ void gb_fuzz_canary_check(const struct gb_fuzz_scratch *s);
 /* Write len bytes to path (created or truncated); aborts on failure. */
 void gb_fuzz_write_file(const char *path, const uint8_t *data, size_t len);
 
+#define GB_FUZZ_FIFO "|" /* the link target that makes a FIFO instead */
+
 /* Create name (a relative path) under dirfd as a file holding data[0..len)
- * or, when link is not NULL, as a symlink to link; missing parents are
+ * or, when link is not NULL, as a symlink to link (a FIFO when link is
+ * GB_FUZZ_FIFO); missing parents are
  * made. Never follows a symlink and never leaves dirfd: a name that is
  * absolute, has a ".." or goes through a non-directory is skipped
  * (returns -1). */

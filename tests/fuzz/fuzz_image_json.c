@@ -10,7 +10,8 @@
  * (0-based), for members after this one: "sha256:@2" is a digest,
  * "blobs/sha256/@2" a path. In NAME, "@N" does the same for any member and
  * a bare "@" stands for the member's own digest: "blobs/sha256/@" is a blob,
- * "@.json" an old docker save config. "NAME -> TARGET" makes a symlink.
+ * "@.json" an old docker save config. "NAME -> TARGET" makes a symlink
+ * ("NAME -> |" a FIFO, in a directory source).
  * When the first member is named "!dir", the members are laid out as a
  * directory source (an OCI layout or an extracted docker save) instead of
  * a tar. tests/fuzz/make-corpus turns real image layouts into this form. */
