@@ -12,18 +12,30 @@
 static struct gb_fuzz_scratch scratch;
 static char conf[PATH_MAX];
 
-static const char *const env_names[] = {
-	"GRADEBOX_STATE_DIR",	    "GRADEBOX_RUN_DIR",	 "GRADEBOX_CGROUP_ROOT",
-	"GRADEBOX_SECCOMP_PROFILE", "GRADEBOX_DEFAULT_IMAGE", "GRADEBOX_UID_BASE",
-	"GRADEBOX_MAX_UNPACKED_MB",
-};
+extern char **environ;
+
+/* Every GRADEBOX_* override, whatever keys the config has by now. */
+static void clear_overrides(void)
+{
+	for (size_t i = 0; environ[i];) {
+		char name[256];
+		size_t len = strcspn(environ[i], "=");
+
+		if (strncmp(environ[i], "GRADEBOX_", strlen("GRADEBOX_")) || len >= sizeof(name)) {
+			i++;
+			continue;
+		}
+		memcpy(name, environ[i], len);
+		name[len] = '\0';
+		unsetenv(name); /* environ shrinks: look at index i again */
+	}
+}
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	gb_fuzz_scratch_init(&scratch, "config");
 	snprintf(conf, sizeof(conf), "%s/gradebox.conf", scratch.work);
-	for (size_t i = 0; i < sizeof(env_names) / sizeof(env_names[0]); i++)
-		unsetenv(env_names[i]);
+	clear_overrides();
 	setenv("GRADEBOX_CONFIG", conf, 1);
 	return 0;
 }
