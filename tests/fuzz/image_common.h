@@ -4,6 +4,7 @@
 #ifndef GB_FUZZ_IMAGE_COMMON_H
 #define GB_FUZZ_IMAGE_COMMON_H
 
+#include <dirent.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,10 @@ static inline void gb_fuzz_import_check(struct gb_fuzz_import *fi, const char *n
 {
 	struct gb_image_ref ref;
 	size_t removed = 0;
+	char layers[PATH_MAX];
+	struct dirent *e;
 	json_t *list;
+	DIR *d;
 	gb_error err;
 
 	if (gb_image_open(&fi->cfg, name, &ref, &err) < 0)
@@ -64,6 +68,16 @@ static inline void gb_fuzz_import_check(struct gb_fuzz_import *fi, const char *n
 	json_decref(list);
 	if (gb_image_rm(&fi->cfg, name, &removed, &err) < 0)
 		gb_fuzz_import_fail("gb_image_rm", name, &err);
+	/* No layer the image does not list stays behind. */
+	snprintf(layers, sizeof(layers), "%s/layers", fi->cfg.state_dir);
+	d = opendir(layers);
+	while (d && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") && strcmp(e->d_name, "lock")) {
+			fprintf(stderr, "gb-fuzz: layers/%s left after image rm\n", e->d_name);
+			abort();
+		}
+	if (d)
+		closedir(d);
 }
 
 /* Import path (fi->source or fi->srcdir) as `--name as`; with
