@@ -14,6 +14,7 @@
 #define GB_CONFIG_LINE_MAX 4096
 /* A year: more is a typo, and the nanosecond arithmetic stays exact. */
 #define GB_CONFIG_MAX_SECONDS (365.0 * 24 * 3600)
+#define GB_CONFIG_MAX_UNPACKED_MB (UINT64_MAX >> 20)
 
 static int set_path(char *dst, size_t size, const char *key, const char *value,
 		    gb_error *err)
@@ -125,9 +126,12 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 	if (r <= 0)
 		return r;
 	if (!strcmp(key, "max_unpacked_mb")) {
-		if (gb_parse_u64(value, &n) < 0 || n == 0)
-			return gb_fail(err, 0, "max_unpacked_mb must be a positive number, not '%s'",
-				       value);
+		/* The import counts bytes (max_unpacked_mb << 20): more would
+		 * wrap to a small limit or none (found by tests/fuzz). */
+		if (gb_parse_u64(value, &n) < 0 || n == 0 || n > GB_CONFIG_MAX_UNPACKED_MB)
+			return gb_fail(err, 0, "max_unpacked_mb must be a number between 1 and "
+				       "%llu, not '%s'",
+				       (unsigned long long)GB_CONFIG_MAX_UNPACKED_MB, value);
 		cfg->max_unpacked_mb = n;
 		return 0;
 	}
