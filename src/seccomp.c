@@ -96,6 +96,9 @@ static int parse_cond(const char *word, struct scmp_arg_cmp *cmp, gb_error *err)
 		s = parse_value(s + 1, &mask);
 		if (!s)
 			return gb_fail(err, 0, "'%s': bad mask after '&'", word);
+		/* 0 would also read below as "no mask" (found by tests/fuzz). */
+		if (!mask)
+			return gb_fail(err, 0, "'%s': a mask of 0 leaves nothing to compare", word);
 	}
 	for (i = 0; i < GB_ARRAY_SIZE(ops); i++)
 		if (!strncmp(s, ops[i].text, strlen(ops[i].text)))

@@ -182,6 +182,7 @@ unfiltered() {
 		EPERM socket arg0==99999999999999999999999|decimal or 0x hex
 		EPERM socket arg0&0xff<3|masked argument
 		EPERM socket arg0&zz==3|bad mask
+		EPERM socket arg0&0==5|a mask of 0
 		EPERM socket arg0==40 arg0==41|arg0 is compared twice
 		EPERM socket arg0==1 arg1==1 arg2==1 arg3==1 arg4==1 arg5==1 arg0==1|arg0 is compared twice
 		nonroot unless-nested clone-namespaces EPERM x|'x' after clone-namespaces
