@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image.h"
 #include "mount.h"
+#include "outfile.h"
 #include "seccomp.h"
 #include "supervisor.h"
 #include "util.h"
@@ -247,24 +248,16 @@ static char **build_env(const struct run_args *a, const struct gb_image_ref *img
 	return env;
 }
 
-static int open_output(const char *path, int fallback, int *fd)
-{
-	if (!path) {
-		*fd = fallback;
-		return 0;
-	}
-	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return gb_cli_usage("cannot write %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 {
 	struct run_args a = { 0 };
 	struct gb_image_ref img = { .lock_fd = -1 };
 	struct gb_sandbox_spec spec = { 0 };
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
+	/* --stdout, --stderr, --meta: all checked before anything is created */
+	struct gb_outfile outs[3] = { { .dirfd = -1 }, { .dirfd = -1 }, { .dirfd = -1 } };
+	const char *out_flags[3] = { "--stdout", "--stderr", "--meta" };
+	_cleanup_close_ int out_fd = -1, err_fd = -1;
 	struct gb_result res;
 	struct gb_job job;
 	gb_error err = { 0 };
@@ -299,12 +292,28 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		rc = gb_cli_usage("out of memory");
 		goto out;
 	}
-	if (open_output(a.out_path, 1, &io.stdout_fd) ||
-	    open_output(a.err_path, 2, &io.stderr_fd)) {
-		rc = GB_EXIT_FAILURE;
+	{
+		const char *paths[3] = { a.out_path, a.err_path, a.meta };
+		for (size_t i = 0; i < GB_ARRAY_SIZE(outs); i++) {
+			if (paths[i] &&
+			    gb_outfile_prepare(&outs[i], paths[i], cfg->uid_base, &err) < 0) {
+				gb_context(&err, "%s", out_flags[i]);
+				rc = gb_cli_error(&err);
+				goto out;
+			}
+		}
+	}
+	if ((a.out_path && (out_fd = gb_outfile_open(&outs[0], &err)) < 0 &&
+	     gb_context(&err, "--stdout")) ||
+	    (a.err_path && (err_fd = gb_outfile_open(&outs[1], &err)) < 0 &&
+	     gb_context(&err, "--stderr"))) {
+		rc = gb_cli_error(&err);
 		goto out;
 	}
-	io.capture = a.out_path || a.err_path || a.lim.output_bytes;
+	if (out_fd >= 0)
+		io.stdout_fd = out_fd;
+	if (err_fd >= 0)
+		io.stderr_fd = err_fd;
 
 	spec.mount.binds = a.binds;
 	spec.mount.nbinds = a.nbinds;
@@ -331,9 +340,11 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	rc = res.exit_code;
 	if (res.status == GB_STATUS_ERROR)
 		fprintf(stderr, "gradebox: %s\n", res.message);
-	if (a.meta && gb_meta_write(a.meta, &res, &err) < 0)
+	if (a.meta && gb_meta_write(&outs[2], &res, &err) < 0)
 		rc = gb_cli_error(&err);
 out:
+	for (size_t i = 0; i < GB_ARRAY_SIZE(outs); i++)
+		gb_outfile_close(&outs[i]);
 	gb_image_ref_free(&img);
 	free(rootfs_lower[0]);
 	for (size_t i = 0; i < a.nbinds; i++)
