@@ -248,16 +248,35 @@ static char **build_env(const struct run_args *a, const struct gb_image_ref *img
 	return env;
 }
 
+/* Host outputs, in the order of outs[] below. */
+enum { OUT_STDOUT, OUT_STDERR, OUT_META, OUT_N };
+
+/* Check every output before creating any (a refused one leaves nothing
+ * behind), then create --stdout and --stderr into fds; --meta stays
+ * prepared until the run's end (outfile.h says what is checked). */
+static int open_outputs(const struct run_args *a, uid_t sandbox_ids,
+			struct gb_outfile outs[OUT_N], int fds[2], gb_error *err)
+{
+	static const char *const flags[OUT_N] = { "--stdout", "--stderr", "--meta" };
+	const char *paths[OUT_N] = { a->out_path, a->err_path, a->meta };
+
+	for (size_t i = 0; i < OUT_N; i++)
+		if (paths[i] && gb_outfile_prepare(&outs[i], paths[i], sandbox_ids, err) < 0)
+			return gb_context(err, "%s", flags[i]);
+	for (size_t i = OUT_STDOUT; i <= OUT_STDERR; i++)
+		if (paths[i] && (fds[i] = gb_outfile_open(&outs[i], err)) < 0)
+			return gb_context(err, "%s", flags[i]);
+	return 0;
+}
+
 int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 {
 	struct run_args a = { 0 };
 	struct gb_image_ref img = { .lock_fd = -1 };
 	struct gb_sandbox_spec spec = { 0 };
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
-	/* --stdout, --stderr, --meta: all checked before anything is created */
-	struct gb_outfile outs[3] = { { .dirfd = -1 }, { .dirfd = -1 }, { .dirfd = -1 } };
-	const char *out_flags[3] = { "--stdout", "--stderr", "--meta" };
-	_cleanup_close_ int out_fd = -1, err_fd = -1;
+	struct gb_outfile outs[OUT_N] = { { .dirfd = -1 }, { .dirfd = -1 }, { .dirfd = -1 } };
+	int out_fds[2] = { -1, -1 };
 	struct gb_result res;
 	struct gb_job job;
 	gb_error err = { 0 };
@@ -292,28 +311,14 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		rc = gb_cli_usage("out of memory");
 		goto out;
 	}
-	{
-		const char *paths[3] = { a.out_path, a.err_path, a.meta };
-		for (size_t i = 0; i < GB_ARRAY_SIZE(outs); i++) {
-			if (paths[i] &&
-			    gb_outfile_prepare(&outs[i], paths[i], cfg->uid_base, &err) < 0) {
-				gb_context(&err, "%s", out_flags[i]);
-				rc = gb_cli_error(&err);
-				goto out;
-			}
-		}
-	}
-	if ((a.out_path && (out_fd = gb_outfile_open(&outs[0], &err)) < 0 &&
-	     gb_context(&err, "--stdout")) ||
-	    (a.err_path && (err_fd = gb_outfile_open(&outs[1], &err)) < 0 &&
-	     gb_context(&err, "--stderr"))) {
+	if (open_outputs(&a, cfg->uid_base, outs, out_fds, &err) < 0) {
 		rc = gb_cli_error(&err);
 		goto out;
 	}
-	if (out_fd >= 0)
-		io.stdout_fd = out_fd;
-	if (err_fd >= 0)
-		io.stderr_fd = err_fd;
+	if (out_fds[OUT_STDOUT] >= 0)
+		io.stdout_fd = out_fds[OUT_STDOUT];
+	if (out_fds[OUT_STDERR] >= 0)
+		io.stderr_fd = out_fds[OUT_STDERR];
 
 	spec.mount.binds = a.binds;
 	spec.mount.nbinds = a.nbinds;
@@ -340,11 +345,13 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	rc = res.exit_code;
 	if (res.status == GB_STATUS_ERROR)
 		fprintf(stderr, "gradebox: %s\n", res.message);
-	if (a.meta && gb_meta_write(&outs[2], &res, &err) < 0)
+	if (a.meta && gb_meta_write(&outs[OUT_META], &res, &err) < 0)
 		rc = gb_cli_error(&err);
 out:
-	for (size_t i = 0; i < GB_ARRAY_SIZE(outs); i++)
+	for (size_t i = 0; i < OUT_N; i++)
 		gb_outfile_close(&outs[i]);
+	gb_closep(&out_fds[OUT_STDOUT]);
+	gb_closep(&out_fds[OUT_STDERR]);
 	gb_image_ref_free(&img);
 	free(rootfs_lower[0]);
 	for (size_t i = 0; i < a.nbinds; i++)

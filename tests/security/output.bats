@@ -166,7 +166,7 @@ PY
 			/probe tee-flood flood 4 >/dev/null
 		[ "$status" -eq 253 ]
 		[ "$(meta_field status)" = timeout ]
-		python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 20)' "$(meta_field cpu_time)"
+		python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 3)' "$(meta_field cpu_time)"
 	done
 }
 
