@@ -193,6 +193,14 @@ static void verdict(struct gb_box *b)
 	}
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spec *spec,
 		     const struct gb_box_io *io, gb_error *err)
 {
@@ -209,14 +217,17 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	if (b->timerfd < 0)
 		return gb_fail_errno(err, "timerfd");
 
-	/* Pipes only: never the caller's files or tty (see output.h). */
+	/* Pipes only: never the caller's files or tty (see output.h). Where
+	 * stdout and stderr are one file (a terminal, `2>&1`), one pipe
+	 * serves both, so their lines keep their order. */
 	if (gb_output_open_input(&b->in, io->stdin_fd, err) < 0 ||
 	    gb_output_open(&b->out, io->stdout_fd, b->lim->output_bytes, err) < 0 ||
-	    gb_output_open(&b->errout, io->stderr_fd, b->lim->output_bytes, err) < 0)
+	    (!same_file(io->stdout_fd, io->stderr_fd) &&
+	     gb_output_open(&b->errout, io->stderr_fd, b->lim->output_bytes, err) < 0))
 		return -1;
 	spec->stdio[0] = b->in.sandbox_end;
 	spec->stdio[1] = b->out.sandbox_end;
-	spec->stdio[2] = b->errout.sandbox_end;
+	spec->stdio[2] = b->errout.sandbox_end >= 0 ? b->errout.sandbox_end : b->out.sandbox_end;
 	spec->mount.job_dir = job->cfg->run_dir;
 	spec->mount.disk_bytes = b->lim->disk_bytes;
 	spec->fsize_bytes = b->lim->fsize_bytes;
