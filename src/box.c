@@ -1,11 +1,11 @@
 /* box: one sandbox of a job, from its cgroup to its verdict.
  *
- * A box's life: cgroup (with memory/pids limits) -> optional output pipes ->
+ * A box's life: cgroup (with memory/pids limits) -> stdio pipes ->
  * spawn (clone3 into the cgroup) -> hybrid v1 attach -> GO -> events, fed by
  * the job's loop (job.c) -> verdict -> cgroup killed and removed, box
  * (nothing else to remove: the box's files lived in its own mount namespace). Events: init's pidfd (the sandbox ended), init's
- * socket (setup error, READY, the command's wait status), the output
- * pipes, and a timerfd that samples CPU time and disk use and enforces the
+ * socket (setup error, READY, the command's wait status), the stdio
+ * pumps (output.h), and a timerfd that samples CPU time and disk use and enforces the
  * wall clock. */
 #include "box.h"
 
@@ -142,7 +142,9 @@ static void verdict(struct gb_box *b)
 	uint64_t v = 0, ooms = 0;
 	gb_error e = { 0 };
 
-	res->wall_time = (gb_now_ns() - b->started_ns) / GB_NS_PER_S;
+	/* Until the sandbox died, not until its last output was delivered (a
+	 * slow reader of gradebox's stdout is not the sandbox's time). */
+	res->wall_time = ((b->ended_ns ? b->ended_ns : gb_now_ns()) - b->started_ns) / GB_NS_PER_S;
 	if (gb_cg_cpu_usage_ns(&b->cg, &v, &e) == 0)
 		res->cpu_time = v / GB_NS_PER_S;
 	if (gb_cg_memory_peak(&b->cg, &v, &e) == 0)
@@ -151,6 +153,10 @@ static void verdict(struct gb_box *b)
 		res->oom_killed = true;
 	check_disk(b);
 	res->output_truncated = b->out.truncated || b->errout.truncated;
+	/* The last tick may have come too late or never (a loop kept busy):
+	 * the final figure decides. */
+	if (!res->timeout && b->lim->cpu_time > 0 && res->cpu_time >= b->lim->cpu_time)
+		res->timeout = "cpu";
 
 	if (res->status == GB_STATUS_ERROR) {
 		res->exit_code = GB_EXIT_FAILURE;
@@ -187,6 +193,14 @@ static void verdict(struct gb_box *b)
 	}
 }
 
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	       sa.st_ino == sb.st_ino;
+}
+
 static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spec *spec,
 		     const struct gb_box_io *io, gb_error *err)
 {
@@ -203,16 +217,17 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	if (b->timerfd < 0)
 		return gb_fail_errno(err, "timerfd");
 
-	spec->stdio[0] = io->stdin_fd;
-	spec->stdio[1] = io->stdout_fd;
-	spec->stdio[2] = io->stderr_fd;
-	if (io->capture) {
-		if (gb_output_open(&b->out, io->stdout_fd, b->lim->output_bytes, err) < 0 ||
-		    gb_output_open(&b->errout, io->stderr_fd, b->lim->output_bytes, err) < 0)
-			return -1;
-		spec->stdio[1] = b->out.wfd;
-		spec->stdio[2] = b->errout.wfd;
-	}
+	/* Pipes only: never the caller's files or tty (see output.h). Where
+	 * stdout and stderr are one file (a terminal, `2>&1`), one pipe
+	 * serves both, so their lines keep their order. */
+	if (gb_output_open_input(&b->in, io->stdin_fd, err) < 0 ||
+	    gb_output_open(&b->out, io->stdout_fd, b->lim->output_bytes, err) < 0 ||
+	    (!same_file(io->stdout_fd, io->stderr_fd) &&
+	     gb_output_open(&b->errout, io->stderr_fd, b->lim->output_bytes, err) < 0))
+		return -1;
+	spec->stdio[0] = b->in.sandbox_end;
+	spec->stdio[1] = b->out.sandbox_end;
+	spec->stdio[2] = b->errout.sandbox_end >= 0 ? b->errout.sandbox_end : b->out.sandbox_end;
 	spec->mount.job_dir = job->cfg->run_dir;
 	spec->mount.disk_bytes = b->lim->disk_bytes;
 	spec->fsize_bytes = b->lim->fsize_bytes;
@@ -239,8 +254,9 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 		return -1;
 	if (gb_sandbox_go(&b->sb, netns, filter, err) < 0)
 		return -1;
-	gb_closep(&b->out.wfd);
-	gb_closep(&b->errout.wfd);
+	gb_closep(&b->in.sandbox_end);
+	gb_closep(&b->out.sandbox_end);
+	gb_closep(&b->errout.sandbox_end);
 	arm_tick(b, 0);
 	return 0;
 }
@@ -266,7 +282,9 @@ int gb_box_start(struct gb_job *job, struct gb_sandbox_spec *spec, const struct 
 	b->scratch_fd = b->timerfd = -1;
 	b->cg.v2_fd = -1;
 	gb_sandbox_init(&b->sb);
-	b->out.rfd = b->out.wfd = b->errout.rfd = b->errout.wfd = -1;
+	gb_output_init(&b->in);
+	gb_output_init(&b->out);
+	gb_output_init(&b->errout);
 	*out = b;
 	if (box_setup(job, b, spec, io, &err) == 0)
 		return 0;
@@ -274,8 +292,9 @@ int gb_box_start(struct gb_job *job, struct gb_sandbox_spec *spec, const struct 
 	/* Whatever was started is killed; the loop still reaps it. */
 	gb_box_kill(b);
 	gb_closep(&b->sb.sock);
-	gb_closep(&b->out.rfd);
-	gb_closep(&b->errout.rfd);
+	gb_output_close(&b->in);
+	gb_output_close(&b->out);
+	gb_output_close(&b->errout);
 	if (b->sb.pidfd < 0)
 		b->init_done = true;
 	return 0;
@@ -286,6 +305,7 @@ void gb_box_on_exit(struct gb_box *b)
 	siginfo_t si = { 0 };
 
 	b->init_done = true;
+	b->ended_ns = gb_now_ns();
 	waitid(P_PIDFD, (id_t)b->sb.pidfd, &si, WEXITED);
 	/* Anything init left (it should be nothing) dies now. */
 	gb_box_kill(b);
@@ -293,8 +313,8 @@ void gb_box_on_exit(struct gb_box *b)
 
 bool gb_box_finished(const struct gb_box *b)
 {
-	return b->init_done && b->sb.sock < 0 && (b->out.rfd < 0 || b->out.eof) &&
-	       (b->errout.rfd < 0 || b->errout.eof);
+	/* Not the stdin pump: what the command did not read is dropped. */
+	return b->init_done && b->sb.sock < 0 && b->out.eof && b->errout.eof;
 }
 
 void gb_box_finish(struct gb_box *b)
@@ -305,6 +325,7 @@ void gb_box_finish(struct gb_box *b)
 	verdict(b);
 	/* Leave nothing: the sandbox is dead and its mounts died with its mount
 	 * namespace; remove the cgroup. */
+	gb_output_close(&b->in);
 	gb_output_close(&b->out);
 	gb_output_close(&b->errout);
 	gb_sandbox_close(&b->sb);

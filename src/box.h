@@ -7,11 +7,11 @@
 struct gb_box {
 	struct gb_sandbox sb;
 	struct gb_cgroup cg;
-	struct gb_output out, errout;
+	struct gb_output in, out, errout; /* the sandbox's stdio pumps */
 	const struct gb_limits *lim;
 	struct gb_result *res;
 	int scratch_fd, timerfd;
-	uint64_t started_ns;
+	uint64_t started_ns, ended_ns; /* ended: init reaped */
 	bool init_done, have_status, killed;
 	int wait_status;
 };

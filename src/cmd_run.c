@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "image.h"
 #include "mount.h"
+#include "outfile.h"
 #include "seccomp.h"
 #include "supervisor.h"
 #include "util.h"
@@ -288,15 +289,24 @@ static char **build_env(const struct run_args *a, const struct gb_image_ref *img
 	return env;
 }
 
-static int open_output(const char *path, int fallback, int *fd)
+/* Host outputs, in the order of outs[] below. */
+enum { OUT_STDOUT, OUT_STDERR, OUT_META, OUT_N };
+
+/* Check every output before creating any (a refused one leaves nothing
+ * behind), then create --stdout and --stderr into fds; --meta stays
+ * prepared until the run's end (outfile.h says what is checked). */
+static int open_outputs(const struct run_args *a, uid_t sandbox_ids,
+			struct gb_outfile outs[OUT_N], int fds[2], gb_error *err)
 {
-	if (!path) {
-		*fd = fallback;
-		return 0;
-	}
-	*fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (*fd < 0)
-		return gb_cli_usage("cannot write %s: %s", path, strerror(errno));
+	static const char *const flags[OUT_N] = { "--stdout", "--stderr", "--meta" };
+	const char *paths[OUT_N] = { a->out_path, a->err_path, a->meta };
+
+	for (size_t i = 0; i < OUT_N; i++)
+		if (paths[i] && gb_outfile_prepare(&outs[i], paths[i], sandbox_ids, err) < 0)
+			return gb_context(err, "%s", flags[i]);
+	for (size_t i = OUT_STDOUT; i <= OUT_STDERR; i++)
+		if (paths[i] && (fds[i] = gb_outfile_open(&outs[i], err)) < 0)
+			return gb_context(err, "%s", flags[i]);
 	return 0;
 }
 
@@ -306,6 +316,8 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	struct gb_image_ref img = { .lock_fd = -1 };
 	struct gb_sandbox_spec spec = { 0 };
 	struct gb_box_io io = { .stdin_fd = 0, .stdout_fd = 1, .stderr_fd = 2 };
+	struct gb_outfile outs[OUT_N] = { { .dirfd = -1 }, { .dirfd = -1 }, { .dirfd = -1 } };
+	int out_fds[2] = { -1, -1 };
 	struct gb_result res;
 	struct gb_job job;
 	gb_error err = { 0 };
@@ -355,12 +367,14 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 		rc = gb_cli_usage("out of memory");
 		goto out;
 	}
-	if (open_output(a.out_path, 1, &io.stdout_fd) ||
-	    open_output(a.err_path, 2, &io.stderr_fd)) {
-		rc = GB_EXIT_FAILURE;
+	if (open_outputs(&a, cfg->uid_base, outs, out_fds, &err) < 0) {
+		rc = gb_cli_error(&err);
 		goto out;
 	}
-	io.capture = a.out_path || a.err_path || a.lim.output_bytes;
+	if (out_fds[OUT_STDOUT] >= 0)
+		io.stdout_fd = out_fds[OUT_STDOUT];
+	if (out_fds[OUT_STDERR] >= 0)
+		io.stderr_fd = out_fds[OUT_STDERR];
 
 	spec.mount.binds = a.binds;
 	spec.mount.nbinds = a.nbinds;
@@ -389,9 +403,13 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg)
 	rc = res.exit_code;
 	if (res.status == GB_STATUS_ERROR)
 		fprintf(stderr, "gradebox: %s\n", res.message);
-	if (a.meta && gb_meta_write(a.meta, &res, &err) < 0)
+	if (a.meta && gb_meta_write(&outs[OUT_META], &res, &err) < 0)
 		rc = gb_cli_error(&err);
 out:
+	for (size_t i = 0; i < OUT_N; i++)
+		gb_outfile_close(&outs[i]);
+	gb_closep(&out_fds[OUT_STDOUT]);
+	gb_closep(&out_fds[OUT_STDERR]);
 	gb_image_ref_free(&img);
 	gb_closep(&rootfs_tree);
 	for (size_t i = 0; i < a.nbinds; i++) {

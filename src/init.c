@@ -172,6 +172,10 @@ int gb_init_reap(pid_t cmd, int sock)
 			dup2(null, i);
 		close(null);
 	}
+	/* Nor any other fd inherited from the supervisor but the socket: the
+	 * supervisor's end of the command's stdin pipe would keep the command
+	 * from ever reading its end of file. */
+	gb_close_from_except(3, sock);
 	forwarded_set(&set);
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)

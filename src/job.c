@@ -85,6 +85,9 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++)
 		job->watches[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
+	/* Reading a tty stdin from the background gets EIO (the end of the
+	 * sandbox's input) instead of stopping the whole supervisor. */
+	signal(SIGTTIN, SIG_IGN);
 	sigemptyset(&set);
 	for (size_t i = 0; i < GB_ARRAY_SIZE(supervisor_signals); i++)
 		sigaddset(&set, supervisor_signals[i]);
@@ -218,23 +221,90 @@ static void on_signal(struct gb_job *job)
 	}
 }
 
-/* What one pollfd entry belongs to. */
-enum slot_kind { SLOT_SIGNAL, SLOT_WATCH, SLOT_PID, SLOT_SOCK, SLOT_TIMER, SLOT_OUT, SLOT_ERR };
+/* What one pollfd entry belongs to. The stdio pumps come last: they are
+ * served after everything else in a round (see step). */
+enum slot_kind {
+	SLOT_SIGNAL, SLOT_WATCH, SLOT_PID, SLOT_SOCK, SLOT_TIMER, SLOT_IN, SLOT_OUT, SLOT_ERR,
+};
 struct slot {
 	enum slot_kind kind;
 	size_t index;
 };
 
-#define GB_POLL_MAX (1 + GB_JOB_MAX_WATCHES + 5 * GB_JOB_MAX_BOXES)
+#define GB_POLL_MAX (1 + GB_JOB_MAX_WATCHES + 6 * GB_JOB_MAX_BOXES)
 
-static void add(struct pollfd *p, struct slot *s, int *n, int fd, enum slot_kind kind, size_t i)
+static void add_events(struct pollfd *p, struct slot *s, int *n, int fd, short events,
+		       enum slot_kind kind, size_t i)
 {
-	p[*n] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	p[*n] = (struct pollfd){ .fd = fd, .events = events };
 	s[*n] = (struct slot){ .kind = kind, .index = i };
 	(*n)++;
 }
 
-/* One round: poll everything once and dispatch; finished boxes are closed. */
+static void add(struct pollfd *p, struct slot *s, int *n, int fd, enum slot_kind kind, size_t i)
+{
+	add_events(p, s, n, fd, POLLIN, kind, i);
+}
+
+static void add_pump(struct pollfd *p, struct slot *s, int *n, const struct gb_output *o,
+		     enum slot_kind kind, size_t i)
+{
+	short events = 0;
+	int fd = gb_output_poll_fd(o, &events);
+
+	if (fd >= 0)
+		add_events(p, s, n, fd, events, kind, i);
+}
+
+static struct gb_output *pump_of(struct gb_box *b, enum slot_kind kind)
+{
+	return kind == SLOT_IN ? &b->in : kind == SLOT_OUT ? &b->out : &b->errout;
+}
+
+/* The job was interrupted: drop what the stdio pumps still hold rather than
+ * wait for a destination that may never read it. */
+static void abandon_output(struct gb_job *job)
+{
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
+		if (job->boxes[i]) {
+			gb_output_abandon(&job->boxes[i]->in);
+			gb_output_abandon(&job->boxes[i]->out);
+			gb_output_abandon(&job->boxes[i]->errout);
+		}
+	}
+}
+
+/* Serve the ready entries of one kind: the stdio pumps or everything else. */
+static void dispatch(struct gb_job *job, const struct pollfd *p, const struct slot *s, int n,
+		     bool pumps)
+{
+	for (int k = 0; k < n; k++) {
+		struct gb_box *b = s[k].kind >= SLOT_PID ? job->boxes[s[k].index] : NULL;
+
+		if (!p[k].revents || (s[k].kind >= SLOT_IN) != pumps)
+			continue;
+		switch (s[k].kind) {
+		case SLOT_SIGNAL: on_signal(job); abandon_output(job); break;
+		case SLOT_WATCH:
+			if (job->watches[s[k].index].fd == p[k].fd)
+				job->watches[s[k].index].fn(job, p[k].fd, job->watches[s[k].index].arg);
+			break;
+		case SLOT_PID: gb_box_on_exit(b); break;
+		case SLOT_SOCK: gb_box_on_message(b); break;
+		case SLOT_TIMER: gb_box_on_tick(b); break;
+		case SLOT_IN: case SLOT_OUT: case SLOT_ERR:
+			/* A signal this round may have abandoned the pump. */
+			if (b && !pump_of(b, s[k].kind)->eof)
+				gb_output_pump(pump_of(b, s[k].kind));
+			break;
+		}
+	}
+}
+
+/* One round: poll everything once and dispatch; finished boxes are closed.
+ * Signals, exits, messages and timers are served before any output, and
+ * each pump moves a bounded amount: a sandbox that keeps its pipes full
+ * cannot starve the limit checks. */
 static void step(struct gb_job *job)
 {
 	struct pollfd p[GB_POLL_MAX];
@@ -255,32 +325,14 @@ static void step(struct gb_job *job)
 			add(p, s, &n, b->sb.sock, SLOT_SOCK, i);
 		if (b->timerfd >= 0)
 			add(p, s, &n, b->timerfd, SLOT_TIMER, i);
-		if (b->out.rfd >= 0 && !b->out.eof)
-			add(p, s, &n, b->out.rfd, SLOT_OUT, i);
-		if (b->errout.rfd >= 0 && !b->errout.eof)
-			add(p, s, &n, b->errout.rfd, SLOT_ERR, i);
+		add_pump(p, s, &n, &b->in, SLOT_IN, i);
+		add_pump(p, s, &n, &b->out, SLOT_OUT, i);
+		add_pump(p, s, &n, &b->errout, SLOT_ERR, i);
 	}
 	if (GB_RETRY(poll(p, (nfds_t)n, -1)) < 0)
 		return;
-	for (int k = 0; k < n; k++) {
-		struct gb_box *b = s[k].kind >= SLOT_PID ? job->boxes[s[k].index] : NULL;
-		gb_error e = { 0 };
-
-		if (!p[k].revents)
-			continue;
-		switch (s[k].kind) {
-		case SLOT_SIGNAL: on_signal(job); break;
-		case SLOT_WATCH:
-			if (job->watches[s[k].index].fd == p[k].fd)
-				job->watches[s[k].index].fn(job, p[k].fd, job->watches[s[k].index].arg);
-			break;
-		case SLOT_PID: gb_box_on_exit(b); break;
-		case SLOT_SOCK: gb_box_on_message(b); break;
-		case SLOT_TIMER: gb_box_on_tick(b); break;
-		case SLOT_OUT: if (gb_output_pump(&b->out, &e) < 0) b->out.eof = true; break;
-		case SLOT_ERR: if (gb_output_pump(&b->errout, &e) < 0) b->errout.eof = true; break;
-		}
-	}
+	dispatch(job, p, s, n, false);
+	dispatch(job, p, s, n, true);
 	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
 		if (job->boxes[i] && gb_box_finished(job->boxes[i])) {
 			struct gb_box *b = job->boxes[i];

@@ -73,12 +73,12 @@ struct gb_job {
 	} watches[GB_JOB_MAX_WATCHES];
 };
 
-/* Where the sandbox's stdout/stderr go: straight through (fd given to the
- * sandbox as is) or captured through a pipe with the output cap. */
+/* Where the sandbox's stdin comes from and its stdout/stderr go (the
+ * latter capped by lim->output_bytes). These fds stay the supervisor's: the
+ * sandbox only ever gets pipes that the supervisor pumps (output.h). */
 struct gb_box_io {
 	int stdin_fd;
 	int stdout_fd, stderr_fd;
-	bool capture;           /* pump stdout_fd/stderr_fd through pipes */
 };
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
@@ -104,6 +104,8 @@ bool gb_job_owner_alive(const char *job_name);
 int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err);
 
 const char *gb_status_name(enum gb_status s);
-int gb_meta_write(const char *path, const struct gb_result *res, gb_error *err);
+/* Write the --meta JSON to f (prepared before the run: outfile.h). */
+struct gb_outfile;
+int gb_meta_write(const struct gb_outfile *f, const struct gb_result *res, gb_error *err);
 
 #endif

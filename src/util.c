@@ -291,6 +291,25 @@ int gb_cloexec_from(int from)
 	return 0;
 }
 
+int gb_close_from_except(int from, int keep)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+
+	if ((keep <= from || syscall(SYS_close_range, from, keep - 1, 0) == 0) &&
+	    syscall(SYS_close_range, keep < from ? from : keep + 1, ~0U, 0) == 0)
+		return 0;
+	d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	while ((de = readdir(d))) {
+		int fd = atoi(de->d_name);
+		if (fd >= from && fd != keep && fd != dirfd(d))
+			close(fd);
+	}
+	return 0;
+}
+
 static char *title_start;
 static size_t title_len;
 

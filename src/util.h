@@ -81,5 +81,7 @@ void gb_proc_title_set(const char *title);
 
 /* Mark every fd >= from close-on-exec (close_range, with a /proc fallback). */
 int gb_cloexec_from(int from);
+/* Close every fd >= from but keep (close_range, with a /proc fallback). */
+int gb_close_from_except(int from, int keep);
 
 #endif
