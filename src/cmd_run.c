@@ -301,6 +301,7 @@ static int open_outputs(const struct run_args *a, uid_t sandbox_ids,
 	static const char *const flags[OUT_N] = { "--stdout", "--stderr", "--meta" };
 	const char *paths[OUT_N] = { a->out_path, a->err_path, a->meta };
 
+	outs[OUT_META].replace = true;
 	for (size_t i = 0; i < OUT_N; i++)
 		if (paths[i] && gb_outfile_prepare(&outs[i], paths[i], sandbox_ids, err) < 0)
 			return gb_context(err, "%s", flags[i]);

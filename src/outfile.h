@@ -16,6 +16,7 @@
 #define GB_OUTFILE_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -26,6 +27,7 @@ struct gb_outfile {
 	char name[NAME_MAX + 1]; /* last component */
 	int dirfd;               /* the parent directory, held (O_PATH) */
 	uid_t sandbox_ids;       /* ids from here up are sandbox ids (uid_base) */
+	bool replace;            /* set before prepare: written by gb_outfile_replace */
 };
 
 /* Resolve and check the parent of path and any file already there; nothing

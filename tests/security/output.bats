@@ -78,16 +78,25 @@ meta_field() {
 	[ "$(meta_field status)" = exited ]
 }
 
-@test "an output that is a FIFO or a device is refused, never opened" {
+@test "an output that is a FIFO or a device but the null device is refused, never opened" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
 	# a FIFO with no reader would hang an open for writing: timeout tells
 	run timeout 60 "$GRADEBOX" run --rootfs "$ROOTFS" --stdout "$BATS_TEST_TMPDIR/fifo" -- echo hi
 	[ "$status" -eq 254 ]
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"$BATS_TEST_TMPDIR/fifo"*"not a regular file"* ]]
-	run gbrun --stderr /dev/null -- echo hi
+	run gbrun --stderr /dev/zero -- echo hi
 	[ "$status" -eq 254 ]
-	[[ "$output" == *"/dev/null"*"not a regular file"* ]]
+	[[ "$output" == *"/dev/zero"*"not a regular file"* ]]
+	[ -c /dev/zero ]
+	# the null device is the one device taken, for output but never for meta
+	run gbrun --stdout /dev/null --stderr /dev/null -- echo hi
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run gbrun --meta /dev/null -- /bin/sh -c 'echo ran >&2'
+	[ "$status" -eq 254 ]
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "$output" == "gradebox: --meta: /dev/null: is not a regular file"* ]]
 	[ -c /dev/null ]
 }
 
@@ -178,6 +187,11 @@ PY
 		# that still run while gradebox's stdout is full end the writer.
 		gbrun $user --time 1 --output 100000000000 --meta "$BATS_TEST_TMPDIR/meta.json" \
 			--bind "$OPROBE:/probe" -- /probe write-forever "$tag" | {
+			# first until the writer runs, then until it is gone
+			for i in $(seq 1200); do
+				pgrep -f "^/probe write-forever $tag" >/dev/null && break
+				sleep 0.05
+			done
 			for i in $(seq 1200); do
 				pgrep -f "^/probe write-forever $tag" >/dev/null || break
 				sleep 0.05

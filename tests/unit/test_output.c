@@ -141,8 +141,9 @@ static void test_outfile(void)
 
 int main(void)
 {
+	/* One line for each test below; keep it in step. */
+	TAP_PLAN(15);
 	signal(SIGPIPE, SIG_IGN);
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_bounded();
 	test_full_destination();
 	test_cap();
