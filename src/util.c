@@ -273,41 +273,40 @@ uint64_t gb_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-int gb_cloexec_from(int from)
+/* Where close_range() is missing (before Linux 5.9 / 5.11 for CLOEXEC):
+ * walk /proc/self/fd, marking or closing every fd from `from` but keep. */
+static int each_fd_from(int from, int keep, bool close_it)
 {
-	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_closedir_ DIR *d = opendir("/proc/self/fd");
 	struct dirent *de;
 
-	if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
-		return 0;
-	d = opendir("/proc/self/fd");
 	if (!d)
 		return -1;
 	while ((de = readdir(d))) {
 		int fd = atoi(de->d_name);
-		if (fd >= from && fd != dirfd(d))
+		if (fd < from || fd == keep || fd == dirfd(d))
+			continue;
+		if (close_it)
+			close(fd);
+		else
 			fcntl(fd, F_SETFD, FD_CLOEXEC);
 	}
 	return 0;
 }
 
+int gb_cloexec_from(int from)
+{
+	if (syscall(SYS_close_range, from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+		return 0;
+	return each_fd_from(from, -1, false);
+}
+
 int gb_close_from_except(int from, int keep)
 {
-	_cleanup_closedir_ DIR *d = NULL;
-	struct dirent *de;
-
 	if ((keep <= from || syscall(SYS_close_range, from, keep - 1, 0) == 0) &&
 	    syscall(SYS_close_range, keep < from ? from : keep + 1, ~0U, 0) == 0)
 		return 0;
-	d = opendir("/proc/self/fd");
-	if (!d)
-		return -1;
-	while ((de = readdir(d))) {
-		int fd = atoi(de->d_name);
-		if (fd >= from && fd != keep && fd != dirfd(d))
-			close(fd);
-	}
-	return 0;
+	return each_fd_from(from, keep, true);
 }
 
 static char *title_start;
