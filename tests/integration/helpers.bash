@@ -130,17 +130,21 @@ wait_for_file() {
 	return 1
 }
 
-# gb_need_idmapped_rootfs: skip a test that needs the rootfs idmapped into
-# the sandbox's user namespace where its filesystem cannot be: tmpfs before
-# Linux 6.3 — the VM's copy of the rootfs (6.1). Anywhere else the test runs.
-gb_need_idmapped_rootfs() {
+# gb_rootfs_idmappable: can the rootfs be idmapped into a sandbox's user
+# namespace? Not where it lies on tmpfs before Linux 6.3 — the VM's copy of
+# the rootfs (6.1): there its files show as nobody inside.
+gb_rootfs_idmappable() {
 	local v major minor
 	[ "$(stat -f -c %T "$ROOTFS")" = tmpfs ] || return 0
 	v=$(uname -r)
 	major=${v%%.*}
 	minor=${v#*.}
 	minor=${minor%%[!0-9]*}
-	if [ "$major" -lt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -lt 3 ]; }; then
-		skip "the rootfs is on tmpfs, which Linux $v cannot idmap (6.3+): its files show as nobody"
-	fi
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "$minor" -ge 3 ]; }
+}
+
+# gb_need_idmapped_rootfs: skip, saying why, a test that needs it.
+gb_need_idmapped_rootfs() {
+	gb_rootfs_idmappable ||
+		skip "the rootfs is on tmpfs, which Linux $(uname -r) cannot idmap (6.3+): its files show as nobody"
 }

@@ -220,7 +220,15 @@ teardown() {
 	: >"$BATS_TEST_TMPDIR/empty-profile"
 	local unfiltered="--seccomp $BATS_TEST_TMPDIR/empty-profile" ns
 	for who in "" --root; do
-		for dir in /tmp /task; do
+		# /tmp is the job tmpfs; the other is in the overlay (root's is its
+		# root directory; the worker's /task needs the rootfs idmapped)
+		dirs=/tmp
+		if [ -n "$who" ]; then
+			dirs="$dirs /"
+		elif gb_rootfs_idmappable; then
+			dirs="$dirs /task"
+		fi
+		for dir in $dirs; do
 			# The default profile refuses every setxattr: nothing is stored in
 			# any namespace (Linux 6.1's tmpfs would take security.* from the
 			# worker without a bound).
