@@ -54,28 +54,30 @@ in_slot() {
 	done
 }
 
-@test "uid_base: the sandbox's processes run as host ids uid_base + inside id" {
-	local base=1500000000 tag="7$RANDOM$RANDOM" pid
-	export GRADEBOX_UID_BASE=$base
-	"$GRADEBOX" run --rootfs "$ROOTFS" -- sleep "$tag" &
-	local box=$!
+# host_ids_of FLAGS...: the host uid and gid lines of a sandboxed sleep run
+# with FLAGS, read from the host while it runs.
+host_ids_of() {
+	local tag="7$RANDOM$RANDOM" box pid
+	"$GRADEBOX" run --rootfs "$ROOTFS" "$@" -- sleep "$tag" &
+	box=$!
 	wait_for_sandboxed "sleep $tag"
 	pid=$(sandboxed_pids "sleep $tag")
-	run host_ids "$pid"
+	host_ids "$pid"
 	kill -TERM $box
 	wait $box || true
+}
+
+@test "uid_base: the sandbox's processes run as host ids uid_base + inside id" {
+	local base=1500000000
+	export GRADEBOX_UID_BASE=$base
+	run host_ids_of
 	echo "$output"
 	[ "${#lines[@]}" -eq 2 ]
 	in_slot $base 4242 ${lines[0]} ${lines[1]}
 	# root inside is uid_base itself (in its slot), never host root
-	"$GRADEBOX" run --rootfs "$ROOTFS" --root -- sleep "$tag" &
-	box=$!
-	wait_for_sandboxed "sleep $tag"
-	pid=$(sandboxed_pids "sleep $tag")
-	run host_ids "$pid"
-	kill -TERM $box
-	wait $box || true
+	run host_ids_of --root
 	echo "$output"
+	[ "${#lines[@]}" -eq 2 ]
 	in_slot $base 0 ${lines[0]} ${lines[1]}
 }
 

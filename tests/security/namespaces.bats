@@ -25,29 +25,15 @@ ATTEMPTS='/probe unshare user; /probe mount; /probe unshare user,mnt /probe moun
 	for who in "" --root; do
 		run gbrun $who --bind "$PROBE:/probe" -- /bin/sh -c "$ATTEMPTS"
 		[ "$status" -eq 0 ]
-		[ "${lines[0]}" = EPERM ]
-		[ "${lines[1]}" = EPERM ]
-		[ "${lines[2]}" = EPERM ]
-		[ "${lines[3]}" = EPERM ]
-		[ "${lines[4]}" = EPERM ]
-		[ "${lines[5]}" = EPERM ]
-		[ "${lines[6]}" = ENOSYS ]
-		[ "${lines[7]}" = EPERM ]
-		[ "${lines[8]}" = gradebox ]
+		[ "${lines[*]}" = "EPERM EPERM EPERM EPERM EPERM EPERM ENOSYS EPERM gradebox" ]
 	done
 	# The filter is what stops root: without it, all of them work.
 	run gbrun --root --seccomp "$BATS_TEST_TMPDIR/empty-profile" --bind "$PROBE:/probe" -- \
 		/bin/sh -c "$ATTEMPTS"
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = ok ]
-	# the sandbox's own mount namespace still belongs to the host
-	[ "${lines[1]}" = EPERM ]
-	[ "${lines[2]}" = ok ]
-	[ "${lines[3]}" = ok ]
-	[ "${lines[4]}" = ok ]
-	[ "${lines[5]}" = ok ]
-	[ "${lines[6]}" = ok ]
-	[ "${lines[7]}" = ok ]
+	# all but the mount in the sandbox's own mount namespace, which still
+	# belongs to the host (the last line is the hostname the shell sees)
+	[ "${lines[*]:0:8}" = "ok EPERM ok ok ok ok ok ok" ]
 	[ "$(hostname)" = "$host_name" ]
 }
 
