@@ -15,13 +15,16 @@ static const char usage[] =
 	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
 	"  check               what this host supports, and what to change\n"
-	"  gc                  remove what a killed supervisor left behind\n";
+	"  gc                  remove what a killed supervisor left behind\n"
+	"  test COURSE_DIR [TASK...] [-j N] [--json FILE] [--update] [-v]\n"
+	"                      replay a course's recorded INGInious submissions\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
+	{ "test", gb_cmd_test },
 };
 
 int main(int argc, char **argv)
