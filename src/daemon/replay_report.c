@@ -33,7 +33,7 @@ static const char *const status_label[] = {
 
 static bool email_char(char c)
 {
-	return isalnum((unsigned char)c) || strchr("._%+-", c);
+	return c && (isalnum((unsigned char)c) || strchr("._%+-", c));
 }
 
 /* s with personal values hidden: a fresh string. */
@@ -125,7 +125,9 @@ static json_t *redact_json(const struct gb_replay_sub *sub, const json_t *v)
 /* A value as compact JSON, cut to GB_REPLAY_SHORT_BYTES on a UTF-8 boundary. */
 static char *shorten(const json_t *v)
 {
-	char *s = json_dumps(v ? v : json_null(), JSON_COMPACT | JSON_ENCODE_ANY);
+	/* 15 digits: 99.99, not the 99.989999999999995 a double holds */
+	char *s = json_dumps(v ? v : json_null(),
+			     JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
 	if (!s || strlen(s) <= GB_REPLAY_SHORT_BYTES)
 		return s;
 	size_t cut = GB_REPLAY_SHORT_BYTES;
@@ -155,8 +157,14 @@ void gb_replay_print_lines(const struct gb_replay *r, FILE *out, bool verbose)
 			size_t k;
 			json_t *d;
 			json_array_foreach(s->diffs, k, d) {
-				_cleanup_free_ char *old = shorten(json_object_get(d, "old"));
-				_cleanup_free_ char *new = shorten(json_object_get(d, "new"));
+				/* hidden before they are cut, so no part of a value shows */
+				json_t *o = json_object_get(d, "old"), *n = json_object_get(d, "new");
+				json_t *ho = verbose ? json_incref(o) : redact_json(s, o);
+				json_t *hn = verbose ? json_incref(n) : redact_json(s, n);
+				_cleanup_free_ char *old = shorten(ho);
+				_cleanup_free_ char *new = shorten(hn);
+				json_decref(ho);
+				json_decref(hn);
 				fprintf(m, "%s%s: %s -> %s", k ? "; " : "  ",
 					json_string_value(json_object_get(d, "key")),
 					old ? old : "?", new ? new : "?");
