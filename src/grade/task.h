@@ -41,7 +41,8 @@ struct gb_task_limits {
 struct gb_task {
 	char *environment_type;   /* NULL if absent */
 	char *environment_id;     /* image name or INGInious label; NULL = the default image */
-	struct gb_task_limits limits; /* INGInious defaults applied: 30 s, 3 x time, 200 MB, 1024 MB, 2 MiB */
+	struct gb_task_limits limits; /* INGInious defaults applied: 30 s, 3 x time,
+				       * 200 MB, 1024 MB, 2 MiB */
 	char *run_cmd;            /* NULL when unset or '' */
 	bool network_grading;
 	char **problem_ids;       /* `problems:` keys in file order */
