@@ -678,9 +678,15 @@ int gb_task_apply_params(struct gb_task *t, const char *json, size_t len, const 
 	int r;
 
 	root = json_loadb(json, len, 0, &jerr);
-	if (!root)
-		return gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line,
-			       jerr.column, jerr.text);
+	if (!root) {
+		gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line, jerr.column,
+			jerr.text);
+		/* one line: jansson may quote a control character */
+		for (char *p = err->msg; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = '?';
+		return -1;
+	}
 	val_from_json(&v, root);
 	if (v.kind != V_MAP)
 		r = gb_fail(err, 0, "%s: expected a JSON object of environment parameters, found %s",

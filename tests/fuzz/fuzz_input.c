@@ -9,6 +9,14 @@
 
 #include "input.h"
 
+/* Messages are one line. */
+static void check_message(const char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20)
+			abort();
+}
+
 #define NRANDOM 2
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -23,6 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (gb_input_parse((const char *)data, size, "input.json", NRANDOM, &in, &err) < 0) {
 		if (strncmp(err.msg, "input.json", strlen("input.json")) || in.doc)
 			abort();
+		check_message(err.msg);
 		return 0;
 	}
 	answers = json_object_get(in.doc, "input");

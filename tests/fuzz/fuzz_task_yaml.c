@@ -9,6 +9,14 @@
 
 #include "task.h"
 
+/* Messages are one line. */
+static void check_message(const char *msg)
+{
+	for (; *msg; msg++)
+		if ((unsigned char)*msg < 0x20)
+			abort();
+}
+
 static void check(const struct gb_task *t)
 {
 	const struct gb_task_limits *l = &t->limits;
@@ -39,8 +47,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check(&t);
 		else if (strncmp(err.msg, "params.json", strlen("params.json")))
 			abort(); /* every message names the file */
+		else
+			check_message(err.msg);
 	} else if (strncmp(err.msg, "task.yaml", strlen("task.yaml"))) {
 		abort();
+	} else {
+		check_message(err.msg);
 	}
 	gb_task_free(&t);
 	return 0;

@@ -194,6 +194,9 @@ static void test_uploads(void)
 			  "\"a\", \"value\": 12}}",
 			  "input.json: problem 'q2': upload value is a number, not a base64 string"),
 	       "an upload value that is not a string");
+	TAP_OK(fails_with("{\"q\\n1\": {\"filename\": \"a\", \"value\": \"!\"}}",
+			  "input.json: problem 'q?1': upload value is not base64"),
+	       "a problem id with a newline: the message stays one line");
 	TAP_OK(fails_with("{\"q1\": {\"filename\": null, \"value\": \"\"}}",
 			  "input.json: problem 'q1': upload filename is null, not a string"),
 	       "an upload filename that is not a string");
@@ -244,7 +247,7 @@ static void test_errors_and_dump(void)
 
 int main(void)
 {
-	TAP_PLAN(27);
+	TAP_PLAN(28);
 	test_forms();
 	test_uploads();
 	test_errors_and_dump();
