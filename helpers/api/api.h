@@ -38,6 +38,7 @@ char *api_xstrndup(const char *s, size_t n);
 uint32_t api_wtf8_next(const char *s, size_t n, size_t *i);
 /* argv bytes -> WTF-8, as Python's os.fsdecode (surrogateescape). */
 char *api_from_argv(const char *arg, size_t *len);
+char *api_from_bytes(const char *s, size_t n, size_t *len);
 bool api_utf8_valid(const char *s, size_t n, size_t *bad_at);
 bool api_has_surrogate(const char *s, size_t n);
 
@@ -183,6 +184,19 @@ char *api_tpl_find(const char *name, const char *lang);
  * error, with out then holding INGInious's rst error block. */
 int api_tpl_render(const char *path, const char *lang, char **opts, size_t nopts,
 		   struct api_buf *out, bool *ok);
+
+/* A gettext catalogue (.mo) as read whole; data NULL when none. */
+struct api_mo {
+	char *data;
+	size_t n;
+	uint32_t count, otab, ttab;
+	bool swap;
+};
+bool api_mo_lookup(const struct api_mo *mo, const char *s, size_t n, const char **t, size_t *tn);
+/* tpl_engine.c, the C subset of Jinja2: 0, or -1 with err holding the
+ * exception line ("jinja2.exceptions.X: message"). */
+int api_tpl_engine(const char *src, size_t n, char **opts, size_t nopts, const struct api_mo *mo,
+		   struct api_buf *out, struct api_buf *err);
 
 #define API_INPUT_PATH "/.__input/__inputdata.json"
 #define API_OUTPUT_DIR "/.__output"

@@ -166,8 +166,12 @@ uint32_t api_wtf8_next(const char *s, size_t n, size_t *i)
 
 char *api_from_argv(const char *arg, size_t *len)
 {
+	return api_from_bytes(arg, strlen(arg), len);
+}
+
+char *api_from_bytes(const char *arg, size_t n, size_t *len)
+{
 	struct api_buf b = {0};
-	size_t n = strlen(arg);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
 		size_t l = seq_len((const unsigned char *)arg + i, n - i, false, &cp);
