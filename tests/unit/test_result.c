@@ -46,7 +46,7 @@ int main(void)
 	char *s;
 	FILE *full;
 
-	TAP_PLAN(22);
+	TAP_PLAN(23);
 
 	gb_result_init(&r);
 	TAP_OK(!strcmp(r.result, "error") && !strcmp(r.text, "") && json_is_object(r.problems) &&
@@ -119,6 +119,18 @@ int main(void)
 	}
 	gb_result_free(&r);
 	TAP_OK(r.result == NULL && r.problems == NULL, "free leaves nothing");
+
+	gb_result_init(&r);
+	gb_result_set(&r, "fail\x1b[2Jed", "line\x1b]0;title\x07 one\n\ttab\xc2\x9b" "31m");
+	json_object_set_new(r.problems, "q\x1b[1m", json_string("x\ry"));
+	s = human(&r);
+	TAP_OK(s && !strchr(s, '\x1b') && !strchr(s, '\r') && !strchr(s, '\x07') &&
+		       !strstr(s, "\xc2\x9b") && strstr(s, "result: fail?[2Jed\n") &&
+		       strstr(s, "    line?]0;title? one\n    \ttab?31m\n") &&
+		       strstr(s, "  q?[1m:\n    x?y\n"),
+	       "summary: the run file's control characters never reach the terminal");
+	free(s);
+	gb_result_free(&r);
 
 	TAP_OK(sanitizes_to("plain é ✓ 😀", strlen("plain é ✓ 😀"), "plain é ✓ 😀"),
 	       "UTF-8: valid text unchanged");
