@@ -2,7 +2,7 @@
  *
  * task.yaml is read with libyaml in two passes: the event parser first
  * (syntax errors with libyaml's own marks, one document only, nesting
- * bounded, since libyaml's loader recurses once per level), then the
+ * bounded: no task needs depth, and the tree is then small), then the
  * document loader, whose nodes keep their line and column for the
  * messages. The environment parameters come from the YAML tree or, for
  * gb_task_apply_params, from a JSON object: both reach the same field

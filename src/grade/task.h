@@ -29,7 +29,8 @@
 #define GB_TASK_MAX_INPUT_RANDOM 1000
 /* task.yaml files larger than this are refused (real ones are < 100 KiB). */
 #define GB_TASK_YAML_MAX (4u << 20)
-/* Deeper YAML nesting is refused before libyaml's loader sees it. */
+/* Deeper YAML nesting is refused before the tree is built (real files
+ * nest 5 levels). */
 #define GB_TASK_YAML_MAX_DEPTH 64
 #define GB_TASK_FILE "task.yaml"
 
