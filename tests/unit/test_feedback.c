@@ -207,6 +207,15 @@ static void test_nonfinite(void)
 	TAP_OK(is("crash", BADLY, 0), "-Infinity in custom: crash");
 	judge("{\"result\": \"success\", \"grade\": 1e999}");
 	TAP_OK(is("crash", BADLY, 0), "a grade too large for a double (Python: inf): crash");
+	judge("{\"result\": \"success\", \"custom\": {\"x\": -1.5e400}}");
+	TAP_OK(is("crash", BADLY, 0), "a real too large for a double (Python: -inf): crash");
+	judge("{\"result\": \"success\", \"grade\": 1e-999}");
+	TAP_OK(is("success", "", 0), "a real too small for a double is 0 (as Python)");
+	judge("{\"result\": NaN, \"text\": }");
+	TAP_OK(is("crash", GB_FEEDBACK_MODIFIED, 0), "NaN in a file that is not JSON: modified by user");
+	judge("{\"grade\": 1e999,, }");
+	TAP_OK(is("crash", GB_FEEDBACK_MODIFIED, 0),
+	       "an overflowing real in a file that is not JSON: modified by user");
 	judge("{\"result\": \"success\", \"text\": \"NaN Infinity\"}");
 	TAP_OK(is("success", "NaN Infinity", 100), "NaN inside a string is text");
 	judge("{\"result\": \"success\", \"text\": \"a\\udcffb\"}");
@@ -241,7 +250,7 @@ static void test_size(void)
 
 int main(void)
 {
-	TAP_PLAN(65);
+	TAP_PLAN(69);
 	test_no_feedback();
 	test_unparsable();
 	test_defaults();
