@@ -404,7 +404,12 @@ static int read_params(const struct src *s, const struct val *params, const char
 		l->time = d;
 	val_get(s, &limits, "hard_time", &v);
 	snprintf(path, sizeof(path), "%slimits.hard_time", prefix);
-	r = read_limit(s, &v, path, GB_TASK_MAX_TIME * GB_TASK_HARD_TIME_FACTOR, &d);
+	/* 0 is unset too: INGInious's agent takes `hard_time or 3 * time` */
+	r = read_number(s, &v, path, &d);
+	if (r > 0 && d != 0)
+		r = read_limit(s, &v, path, GB_TASK_MAX_TIME * GB_TASK_HARD_TIME_FACTOR, &d);
+	else if (r > 0)
+		r = 0;
 	if (r < 0)
 		return -1;
 	l->hard_time = r ? d : l->time * GB_TASK_HARD_TIME_FACTOR;

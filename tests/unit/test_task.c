@@ -196,6 +196,10 @@ static void test_numbers(void)
 		       t.limits.memory_mb == 200 && t.limits.disk_mb == 1024,
 	       "null and '' limits are unset");
 	gb_task_free(&t);
+	r = parse("environment_parameters:\n  limits: {time: 4, hard_time: 0}\n", &t);
+	TAP_OK(r == 0 && t.limits.hard_time == 12,
+	       "hard_time 0 is unset, as INGInious's agent (hard_time or 3 x time)");
+	gb_task_free(&t);
 	r = parse("environment_parameters:\n  limits: {memory: 5}\n", &t);
 	TAP_OK(r == 0 && t.limits.memory_mb == GB_TASK_MIN_MEMORY_MB,
 	       "memory below 20 MB is raised to 20, as INGInious's agent");
@@ -443,7 +447,7 @@ static void test_params(void)
 
 int main(void)
 {
-	TAP_PLAN(66);
+	TAP_PLAN(67);
 	test_forms();
 	test_numbers();
 	test_fields();
