@@ -14,15 +14,15 @@ from inginious_container_api.input import get_lang
 
 traceback = _utils.LazyModule("traceback")
 
-AUTO_TAG_PREFIX = "*auto-tag-"
-TPL_NOT_FOUND = """
+_AUTO_TAG_PREFIX = "*auto-tag-"
+_TPL_NOT_FOUND = """
 .. error::
 
     Unable to find template named %s. Please contact your administrator.
     
 
     """
-TPL_ERROR_HEAD = """
+_TPL_ERROR_HEAD = """
 .. error::
    
    An error occured while parsing the feedback template. Here is the full error:
@@ -30,7 +30,7 @@ TPL_ERROR_HEAD = """
    ::
    
 """
-TPL_ERROR_TAIL = "\n\tPlease contact your administrator.\n"
+_TPL_ERROR_TAIL = "\n\tPlease contact your administrator.\n"
 
 
 class _LazyTemplate:
@@ -133,7 +133,7 @@ def set_state(state):
 
 def set_tag(tag, value):
     """Set tag to true (value == True) or false; auto-tag ids are ignored."""
-    if tag.startswith(AUTO_TAG_PREFIX):
+    if tag.startswith(_AUTO_TAG_PREFIX):
         return
 
     def change(rdict):
@@ -146,7 +146,7 @@ def tag(value):
     text = str(value)
 
     def change(rdict):
-        rdict.setdefault("tests", {})[AUTO_TAG_PREFIX + str(hash(text))] = text
+        rdict.setdefault("tests", {})[_AUTO_TAG_PREFIX + str(hash(text))] = text
     _utils.modify_feedback(change)
 
 
@@ -182,7 +182,7 @@ def set_feedback_from_tpl(tpl_name, parameters, problem_id=None, append=False):
                   ".".join([tpl_name, "tpl"])]
     location = next((path for path in candidates if os.path.exists(path)), None)
     if location is None:
-        _set_text(TPL_NOT_FOUND % tpl_name, problem_id, append)
+        _set_text(_TPL_NOT_FOUND % tpl_name, problem_id, append)
         return False
 
     try:
@@ -192,9 +192,9 @@ def set_feedback_from_tpl(tpl_name, parameters, problem_id=None, append=False):
         output = template.render(parameters)
         valid = True
     except Exception:
-        output = TPL_ERROR_HEAD
+        output = _TPL_ERROR_HEAD
         output += "\n".join("\t\t" + line for line in traceback.format_exc().split("\n"))
-        output += TPL_ERROR_TAIL
+        output += _TPL_ERROR_TAIL
         valid = False
 
     _set_text(output, problem_id, append)

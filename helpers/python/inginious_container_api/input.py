@@ -10,7 +10,7 @@ import re
 import inginious_container_api
 from inginious_container_api import utils as _utils
 
-TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def _load_input():
@@ -60,7 +60,7 @@ def get_submission_time():
     and dropped, so the value compares with naive UTC deadlines."""
     value = get_input("@time")
     try:
-        return datetime.datetime.strptime(value, TIME_FORMAT)
+        return datetime.datetime.strptime(value, _TIME_FORMAT)
     except ValueError as first_error:
         try:
             when = datetime.datetime.fromisoformat(value)

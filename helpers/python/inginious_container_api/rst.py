@@ -3,7 +3,7 @@
 import base64
 import os
 
-ADMONITION_CLASSES = ("info", "danger", "warning", "success")
+_ADMONITION_CLASSES = ("info", "danger", "warning", "success")
 
 
 def get_codeblock(language, text):
@@ -26,7 +26,7 @@ def get_imageblock(filename, format=""):
 
 def get_admonition(cssclass, title, text):
     """An admonition (a note when title is empty) with a bootstrap alert class."""
-    if cssclass not in ADMONITION_CLASSES:
+    if cssclass not in _ADMONITION_CLASSES:
         cssclass = "info"
     rst = ("\n\n.. admonition:: " + title + "\n") if title else "\n\n.. note:: \n"
     rst += "\t:class: alert alert-" + cssclass + "\n\n"

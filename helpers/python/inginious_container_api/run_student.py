@@ -13,11 +13,12 @@
 # the costly ones are imported on first use.
 import array
 import os
-import shlex
+import shlex as _shlex
 import struct
 import sys
 
 from inginious_container_api import utils as _utils
+from inginious_container_api.utils import read_block
 
 signal = _utils.LazyModule("signal")
 socket = _utils.LazyModule("socket")
@@ -25,20 +26,20 @@ tempfile = _utils.LazyModule("tempfile")
 asyncio = _utils.LazyModule("asyncio")
 threading = _utils.LazyModule("threading")
 
-COMMAND = "run_student"
-SANDBOX_BIN = "/.gradebox/bin"
-RET_UNAVAILABLE = 251
-RET_FAILED = 254
-NO_COMMAND = ["echo", "info: student container started with no command set"]
+_COMMAND = "run_student"
+_SANDBOX_BIN = "/.gradebox/bin"
+_RET_UNAVAILABLE = 251
+_RET_FAILED = 254
+_NO_COMMAND = ["echo", "info: student container started with no command set"]
 # Limits arrive in whole seconds/megabytes on the command line
-TIME_UNIT_FLAGS = (("--time", "time_limit"), ("--hard-time", "hard_time_limit"),
+_LIMIT_FLAGS = (("--time", "time_limit"), ("--hard-time", "hard_time_limit"),
                    ("--memory", "memory_limit"))
 
 
 def _command_path():
     found = None
-    for directory in os.environ.get("PATH", "").split(os.pathsep) + [SANDBOX_BIN]:
-        candidate = os.path.join(directory or ".", COMMAND)
+    for directory in os.environ.get("PATH", "").split(os.pathsep) + [_SANDBOX_BIN]:
+        candidate = os.path.join(directory or ".", _COMMAND)
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
             found = candidate
             break
@@ -52,12 +53,12 @@ def _limit_arg(value):
 
 
 def _words(cmd):
-    # INGInious sends the string and the student side runs shlex.split on it
+    # INGInious sends the string and the student side runs _shlex.split on it
     if cmd is None or cmd == "":
-        return list(NO_COMMAND)
+        return list(_NO_COMMAND)
     if isinstance(cmd, (list, tuple)):
         return [str(word) for word in cmd]
-    return shlex.split(cmd)
+    return _shlex.split(cmd)
 
 
 def _fd(stream, devnull):
@@ -70,7 +71,7 @@ def _fd(stream, devnull):
 
 def _unavailable(what):
     print("run_student: " + what + " is not available in gradebox", file=sys.stderr, flush=True)
-    return RET_UNAVAILABLE
+    return _RET_UNAVAILABLE
 
 
 def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_limit=0,
@@ -96,7 +97,7 @@ def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_lim
               "memory_limit": memory_limit}
     if container:
         args += ["--container", str(container)]
-    for flag, name in TIME_UNIT_FLAGS:
+    for flag, name in _LIMIT_FLAGS:
         if limits[name]:
             args += [flag, _limit_arg(limits[name])]
     if share_network:
@@ -109,7 +110,7 @@ def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_lim
         args += _words(cmd)
     except ValueError as e:  # unbalanced quotes: the student side could not split it
         print("run_student: " + str(e), file=sys.stderr, flush=True)
-        return RET_FAILED
+        return _RET_FAILED
 
     devnull = os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
     try:
@@ -117,7 +118,7 @@ def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_lim
                                 stderr=_fd(stderr, devnull), cwd=working_dir, close_fds=True)
     except OSError as e:
         print("run_student: " + str(e), file=sys.stderr, flush=True)
-        return RET_FAILED
+        return _RET_FAILED
     finally:
         os.close(devnull)
 
@@ -128,7 +129,7 @@ def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_lim
                 proc.send_signal(int(signum))
         signal_handler_callback(receive_signal)
     code = proc.wait()
-    return code if code >= 0 else RET_FAILED
+    return code if code >= 0 else _RET_FAILED
 
 
 def _drain(fd, chunks):
