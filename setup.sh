@@ -16,7 +16,7 @@ run_pkgs="busybox-static jq"
 env_pkgs="mmdebstrap zstd"
 # Tests: real images (umoci, skopeo), the VM suite (qemu, Debian's kernel),
 # tools the tests drive, and the runtimes the benchmarks compare against.
-test_pkgs="bats jq python3 iproute2 procps umoci skopeo mmdebstrap zstd xz-utils bzip2 qemu-system-x86
+test_pkgs="bats jq python3 ipython3 python3-jinja2 iproute2 procps umoci skopeo mmdebstrap zstd xz-utils bzip2 qemu-system-x86
 	linux-image-amd64 bubblewrap runc hyperfine strace"
 
 deps() {
