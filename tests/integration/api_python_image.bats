@@ -8,16 +8,9 @@
 load helpers
 load api_python_helpers
 
-RECIPE=$TOP/rootfs/debian-python/build.sh
-TARBALL=$TOP/tests/.work/debian-python-$(sha256sum "$RECIPE" | cut -c1-12).tar.zst
+TARBALL=$PYTHON_TARBALL
 
-setup_file() {
-	if [ ! -f "$TARBALL" ]; then
-		mkdir -p "$(dirname "$TARBALL")"
-		"$RECIPE" "$TARBALL" >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
-			{ tail -20 "$BATS_FILE_TMPDIR/build.log" >&2; return 1; }
-	fi
-}
+setup_file() { gb_build_python_tarball; }
 
 setup() {
 	gb_setup
