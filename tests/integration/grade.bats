@@ -397,3 +397,17 @@ EOF
 		[ "$(jq -r .text "$BATS_TEST_TMPDIR/r$i.json")" = "n$i:" ]
 	done
 }
+
+@test "on a terminal, grade prints a short summary; --json forces JSON" {
+	mktask t <<'EOF2'
+printf '%s' '{"result": "failed", "text": "almost", "problems": {"q1": ["failed", "off by one"]}}' >/.__output/__feedback.json
+EOF2
+	run script -qec "$GRADEBOX grade --task $COURSE/t --input $INPUT" /dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"result: failed"* ]]
+	[[ "$output" == *"almost"* ]]
+	[[ "$output" == *"q1: failed"*"off by one"* ]]
+	[[ "$output" != *'"result"'* ]]
+	run script -qec "$GRADEBOX grade --task $COURSE/t --input $INPUT --json" /dev/null
+	[[ "$output" == *'"result": "failed"'* ]]
+}
