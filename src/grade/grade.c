@@ -206,10 +206,13 @@ static int load_task(const struct gb_grade_request *req, struct grade_job *g, gb
 static int open_image(const struct gb_config *cfg, const char *name, const char *shown,
 		      struct grade_job *g, gb_error *err)
 {
+	char why[GB_ERROR_MAX];
+
 	if (gb_image_open(cfg, name, &g->img, err) == 0)
 		return 0;
+	snprintf(why, sizeof(why), "%s", err->msg);
 	return gb_fail(err, err->errnum, "%s: environment '%s' is not available here (%s; "
-		       "import it with gradebox image import)", shown, name, err->msg);
+		       "import it with gradebox image import)", shown, name, why);
 }
 
 /* /task shows the teacher's files as the worker's: the task dir's owner
@@ -360,6 +363,8 @@ static void judge(struct gb_job *job, const struct gb_result *box, struct grade_
 	char path[64];
 	int r;
 
+	/* INGInious keeps the submission's state where the grading gives none */
+	gb_result_set_state(res, gb_input_state(&g->input));
 	snprintf(path, sizeof(path), "%s/%s", GB_GRADE_OUT_DIR, GB_GRADE_FEEDBACK);
 	r = gb_grade_fs_read(job->scratch_fd, path, GB_FEEDBACK_MAX, &fb, &len, &e);
 	if (r < 0)
