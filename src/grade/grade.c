@@ -363,8 +363,6 @@ static void judge(struct gb_job *job, const struct gb_result *box, struct grade_
 	char path[64];
 	int r;
 
-	/* INGInious keeps the submission's state where the grading gives none */
-	gb_result_set_state(res, gb_input_state(&g->input));
 	snprintf(path, sizeof(path), "%s/%s", GB_GRADE_OUT_DIR, GB_GRADE_FEEDBACK);
 	r = gb_grade_fs_read(job->scratch_fd, path, GB_FEEDBACK_MAX, &fb, &len, &e);
 	if (r < 0)
@@ -374,6 +372,11 @@ static void judge(struct gb_job *job, const struct gb_result *box, struct grade_
 	res->stats.cpu_time = box->cpu_time;
 	res->stats.wall_time = box->wall_time;
 	res->stats.memory_peak = box->memory_peak;
+	/* A grading cut short keeps the submission's state, as INGInious's. */
+	if (job->interrupted || box->status == GB_STATUS_TIMEOUT ||
+	    box->status == GB_STATUS_MEMORY || box->status == GB_STATUS_DISK ||
+	    box->status == GB_STATUS_ERROR)
+		gb_result_set_state(res, gb_input_state(&g->input));
 	if (job->interrupted) {
 		gb_result_set(res, "killed", "The grading was stopped (%s).",
 			      strsignal(job->interrupted));
