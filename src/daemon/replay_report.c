@@ -222,7 +222,8 @@ void gb_replay_print_table(const struct gb_replay *r, FILE *out)
 		"errors");
 	for (size_t t = 0; t < r->ntasks; t++) {
 		gb_replay_count(r, r->tasks[t], &c);
-		table_row(out, r->tasks[t], width, &c);
+		if (c.graded || c.errors) /* tasks without recordings say nothing */
+			table_row(out, r->tasks[t], width, &c);
 	}
 	gb_replay_count(r, NULL, &c);
 	table_row(out, "total", width, &c);
@@ -262,7 +263,8 @@ json_t *gb_replay_json(const struct gb_replay *r, bool verbose)
 	}
 	for (size_t t = 0; t < r->ntasks; t++) {
 		gb_replay_count(r, r->tasks[t], &c);
-		json_object_set_new(tasks, r->tasks[t], counts_json(&c));
+		if (c.graded || c.errors)
+			json_object_set_new(tasks, r->tasks[t], counts_json(&c));
 	}
 	gb_replay_count(r, NULL, &c);
 	return json_pack("{s:s, s:o, s:o, s:o}", "course", r->course, "submissions", subs,
