@@ -219,8 +219,9 @@ int gb_testfile_update(const char *buf, size_t len, const char *name,
 		if (w.in_root && w.depth == 1 && node) {
 			if (w.want_key && ev.type == YAML_SCALAR_EVENT) {
 				int i = key_index((const char *)ev.data.scalar.value);
-				if (i >= 0 && !w.seen[i] &&
-				    json_object_get(result, gb_testfile_keys[i])) {
+				/* every occurrence: of duplicates, the reader
+				 * keeps the last */
+				if (i >= 0 && json_object_get(result, gb_testfile_keys[i])) {
 					w.seen[i] = true;
 					replace = i;
 				}
