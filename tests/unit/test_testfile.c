@@ -132,9 +132,9 @@ int main(void)
 	json_object_set_new(res, "state", json_string("s1"));
 	json_object_set_new(res, "stdout", json_string("line two\n"));
 	json_object_set_new(res, "stderr", json_string("oops"));
-	json_object_set(res, "problems", json_pack("{s:[s,s]}", "q1", "failed", "Right answer"));
-	json_object_set(res, "tests", json_pack("{s:i}", "t1", 1));
-	json_object_set(res, "custom", json_pack("{s:i}", "score", 2));
+	json_object_set_new(res, "problems", json_pack("{s:[s,s]}", "q1", "failed", "Right answer"));
+	json_object_set_new(res, "tests", json_pack("{s:i}", "t1", 1));
+	json_object_set_new(res, "custom", json_pack("{s:i}", "score", 2));
 	diffs = gb_testfile_compare(tf.doc, res);
 	TAP_OK(has_key(diffs, "result") && has_key(diffs, "grade") && has_key(diffs, "state"),
 	       "result, grade and state differences are reported");
