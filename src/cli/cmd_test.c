@@ -69,7 +69,7 @@ static int write_json(const struct gb_replay *r, const char *path, bool verbose,
 	return rc < 0 ? gb_context(err, "--json") : 0;
 }
 
-int gb_cmd_test(int argc, char **argv, struct gb_config *cfg)
+int gb_cmd_test_main(int argc, char **argv, struct gb_config *cfg)
 {
 	const char *json_path = NULL;
 	bool update = false, verbose = false, capped;
