@@ -259,9 +259,18 @@ int gb_replay_update(struct gb_replay *r, uid_t uid_base, size_t *written, gb_er
 			return -1;
 		if (asprintf(&path, "%s/%s", r->course, s->file) < 0)
 			return gb_fail(err, ENOMEM, "%s", s->file);
+		struct stat st;
 		int rc = gb_outfile_prepare(&f, path, uid_base, err);
+		if (rc == 0 && fstatat(f.dirfd, f.name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = gb_fail_errno(err, "%s", path);
 		if (rc == 0)
 			rc = gb_outfile_replace(&f, out, len, err);
+		/* the teacher's file stays the teacher's, with its mode, though
+		 * root rewrote it */
+		if (rc == 0 && (fchownat(f.dirfd, f.name, st.st_uid, st.st_gid,
+					 AT_SYMLINK_NOFOLLOW) < 0 ||
+				fchmodat(f.dirfd, f.name, st.st_mode & 07777, 0) < 0))
+			rc = gb_fail_errno(err, "%s: keep its owner and mode", path);
 		gb_outfile_close(&f);
 		if (rc < 0)
 			return gb_context(err, "--update");

@@ -216,6 +216,8 @@ record() {
 		-e 's/^  t1: 1/  t1: 0/' -e 's/^stdout: .*/stderr: old/'
 	record hello b
 	cp "$COURSE/hello/test/b.test" "$BATS_TEST_TMPDIR/b.before"
+	chown 1234:1235 "$COURSE/hello/test/a.test"
+	chmod 664 "$COURSE/hello/test/a.test"
 	run gb test "$COURSE" --update
 	echo "$output"
 	[ "$status" -eq 1 ]
@@ -225,6 +227,8 @@ record() {
 	[ "$(sed -n 's/^\([a-z_]*\):.*/\1/p' "$COURSE/hello/test/a.test" | tr '\n' ' ')" = \
 		"_id courseid taskid status submitted_on username user_ip response_type input result grade text problems tests custom state archive stderr " ]
 	grep -qx 'result: success' "$COURSE/hello/test/a.test"
+	# still the teacher's file, with its mode
+	[ "$(stat -c '%u %g %a' "$COURSE/hello/test/a.test")" = "1234 1235 664" ]
 	grep -qx 'grade: 100.0' "$COURSE/hello/test/a.test"
 	grep -qx "stderr: ''" "$COURSE/hello/test/a.test"
 	grep -qx 'submitted_on: 2024-01-15 09:30:00.250000' "$COURSE/hello/test/a.test"
