@@ -105,6 +105,11 @@ extern const unsigned api_ucd_space[];
 extern const size_t api_ucd_space_n;
 extern const struct api_ucd_name api_ucd_names[];
 extern const size_t api_ucd_names_n;
+struct api_ucd_case {
+	unsigned from, to;
+};
+extern const struct api_ucd_case api_ucd_upper[], api_ucd_lower[];
+extern const size_t api_ucd_upper_n, api_ucd_lower_n;
 int api_ucd_digit(uint32_t cp); /* 0-9, or -1 */
 bool api_ucd_isspace(uint32_t cp);
 

@@ -778,6 +778,25 @@ static bool equal(struct val a, struct val b)
 
 static struct val eval(struct eng *g, const struct expr *e);
 
+/* Python's str.upper()/lower() for ASCII and the letters of ucd.c's case
+ * table (Latin, Greek, Cyrillic); other characters are kept. */
+static uint32_t case_map(uint32_t c, bool up)
+{
+	if (c < 0x80) {
+		if (up && c >= 'a' && c <= 'z')
+			return c - 32;
+		if (!up && c >= 'A' && c <= 'Z')
+			return c + 32;
+		return c;
+	}
+	const struct api_ucd_case *t = up ? api_ucd_upper : api_ucd_lower;
+	size_t n = up ? api_ucd_upper_n : api_ucd_lower_n;
+	for (size_t i = 0; i < n; i++)
+		if (t[i].from == c)
+			return t[i].to;
+	return c;
+}
+
 static struct val filter(struct eng *g, const struct expr *e, struct val v)
 {
 	char f[32];
@@ -802,15 +821,16 @@ static struct val filter(struct eng *g, const struct expr *e, struct val v)
 	}
 	if (!strcmp(f, "upper") || !strcmp(f, "lower") || !strcmp(f, "capitalize")) {
 		struct val s = str_of(v);
-		char *d = dupn(s.s, s.n);
-		for (size_t k = 0; k < s.n; k++) {
+		struct api_buf b = {0};
+		for (size_t i = 0, k = 0; i < s.n; k++) {
+			uint32_t cp = api_wtf8_next(s.s, s.n, &i);
 			bool up = f[0] == 'u' || (f[0] == 'c' && k == 0);
-			if (up && d[k] >= 'a' && d[k] <= 'z')
-				d[k] = (char)(d[k] - 32);
-			else if (!up && d[k] >= 'A' && d[k] <= 'Z')
-				d[k] = (char)(d[k] + 32);
+			if (up && cp == 0xdf)
+				api_buf_adds(&b, "SS"); /* Python's "ß".upper() */
+			else
+				api_buf_addcp(&b, case_map(cp, up));
 		}
-		return vstr(d, s.n);
+		return vstr(api_buf_cstr(&b), b.n);
 	}
 	if (!strcmp(f, "default") || !strcmp(f, "d")) {
 		bool boolean = e->nargs > 1 && truthy(args[1]);

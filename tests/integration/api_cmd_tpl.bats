@@ -1,0 +1,143 @@
+#!/usr/bin/env bats
+# feedback-msg-tpl (inginious-api.md §3): template lookup, the rendering
+# rules, translations and the error texts. The C subset runs with
+# GRADEBOX_API_NO_PYTHON=1; where the host has python3 + jinja2, the same
+# templates also go through the real Jinja2 and must give the same bytes.
+load api_cmd_helpers
+
+setup() {
+	api_setup
+	input_is '{"q": "x", "@lang": "fr_FR"}'
+	export GRADEBOX_API_NO_PYTHON=1
+}
+
+ERR_HEAD='\n.. error::\n   \n   An error occured while parsing the feedback template. Here is the full error:\n   \n   ::\n   \n'
+
+@test "feedback-msg-tpl: variables and the filters e, upper, lower, default, length" {
+	printf '{{ n|upper }}/{{ n|lower }}/{{ h|e }}/[{{ missing }}]/{{ missing|default("dflt") }}/{{ n|length }}' >t.tpl
+	"$API/feedback-msg-tpl" t n=MiXé h="<a \"x\">&'"
+	fb_is '{"text": "MIX\u00c9/mix\u00e9/&lt;a &#34;x&#34;&gt;&amp;&#39;/[]/dflt/4"}'
+}
+
+@test "feedback-msg-tpl: if/elif/else and for with loop variables" {
+	printf '{%% if n == "1" %%}one{%% elif n %%}other{%% else %%}none{%% endif %%}|{%% for c in w %%}{{ loop.index }}{{ c }}{%% if not loop.last %%},{%% endif %%}{%% else %%}empty{%% endfor %%}' >t.tpl
+	"$API/feedback-msg-tpl" t n=1 w=ab
+	fb_is '{"text": "one|1a,2b"}'
+	"$API/feedback-msg-tpl" t n=2 w=
+	fb_is '{"text": "other|empty"}'
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "none|empty"}'
+}
+
+@test "feedback-msg-tpl: CRLF becomes LF, the final newline goes, block tags keep theirs, - trims" {
+	printf 'a\r\n{%% if 1 %%}\r\nb\r\n{%% endif %%}\r\n{%%- if 1 -%%}\n  c\n{%%- endif %%}\n\n' >t.tpl
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "a\n\nb\nc\n"}'
+}
+
+@test "feedback-msg-tpl: later duplicate options win; values are strings" {
+	printf '{{ a }}{{ a ~ b }}' >t.tpl
+	"$API/feedback-msg-tpl" t a=1 b=2 a=3
+	fb_is '{"text": "332"}'
+}
+
+@test "feedback-msg-tpl: an undefined name used in a computation gives INGInious's error text, exit 0" {
+	printf '{{ missing + 1 }}' >t.tpl
+	run "$API/feedback-msg-tpl" t
+	[ "$status" -eq 0 ]
+	run python3 -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))["text"])' "$FB"
+	[[ "$output" == "$(printf "$ERR_HEAD")"* ]]
+	[[ "$output" == *"UndefinedError: 'missing' is undefined"* ]]
+	[[ "$output" == *$'\n\t\t\n\tPlease contact your administrator.' ]]
+}
+
+@test "feedback-msg-tpl: a syntax error gives the error text" {
+	printf '{%% if %%}x' >t.tpl
+	"$API/feedback-msg-tpl" t
+	grep -qF 'TemplateSyntaxError' "$FB"
+	grep -qF 'Please contact your administrator.\n"}' "$FB"
+}
+
+@test "feedback-msg-tpl looks for T.<lang>.tpl, then /task/lang/<lang>/T.tpl, then T.tpl" {
+	mkdir -p "$ROOT/task/lang/fr_FR"
+	printf 'plain' >t.tpl
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "plain"}'
+	printf 'langdir' >"$ROOT/task/lang/fr_FR/t.tpl"
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "langdir"}'
+	printf 'dotted' >t.fr_FR.tpl
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "dotted"}'
+	mkdir sub
+	printf 'sub' >sub/u.tpl
+	"$API/feedback-msg-tpl" sub/u
+	fb_is '{"text": "sub"}'
+}
+
+@test "feedback-msg-tpl: a missing template gives INGInious's text, exit 0" {
+	run "$API/feedback-msg-tpl" nope
+	[ "$status" -eq 0 ]
+	fb_is '{"text": "\n.. error::\n\n    Unable to find template named nope. Please contact your administrator.\n    \n\n    "}'
+}
+
+@test "feedback-msg-tpl -i \"\" is a problem named \"\"; -a appends" {
+	printf 'T' >t.tpl
+	"$API/feedback-msg-tpl" -i "" t
+	"$API/feedback-msg-tpl" -a -i "" t
+	"$API/feedback-msg-tpl" -a t
+	"$API/feedback-msg-tpl" -a t
+	fb_is '{"problems": {"": "TT"}, "text": "TT"}'
+}
+
+@test "feedback-msg-tpl needs @lang: KeyError, exit 1" {
+	input_is '{"q": "x"}'
+	printf 'T' >t.tpl
+	run "$API/feedback-msg-tpl" t
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"KeyError: '@lang'"* ]]
+	[ ! -e "$FB" ]
+}
+
+@test "feedback-msg-tpl: an option without exactly one = is a usage error" {
+	for o in novalue a=b=c; do
+		run "$API/feedback-msg-tpl" t "$o"
+		[ "$status" -eq 2 ]
+		out_is "usage: feedback-msg-tpl [-h] [-a] [-i ID] template [options ...]
+feedback-msg-tpl: error: argument options: Invalid entry $o"
+	done
+}
+
+@test "feedback-msg-tpl: _() translates with /task/lang/<lang>/LC_MESSAGES/messages.mo, fr_FR finding fr" {
+	printf '{{ _("Yes") }} {{ _("Unknown") }}' >t.tpl
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "Yes Unknown"}'
+	mkdir -p "$ROOT/task/lang/fr/LC_MESSAGES"
+	cp "$TOP/tests/integration/fixtures/api_cmd/fr.mo" "$ROOT/task/lang/fr/LC_MESSAGES/messages.mo"
+	"$API/feedback-msg-tpl" t
+	fb_is '{"text": "Oui Unknown"}'
+}
+
+@test "the C subset and the real Jinja2 give the same bytes" {
+	has_python3_jinja2 || skip "no python3 with jinja2 on this host"
+	mkdir -p "$ROOT/task/lang/fr/LC_MESSAGES"
+	cp "$TOP/tests/integration/fixtures/api_cmd/fr.mo" "$ROOT/task/lang/fr/LC_MESSAGES/messages.mo"
+	local i=0 tpl
+	while IFS= read -r tpl; do
+		i=$((i + 1))
+		printf "$tpl" >t$i.tpl
+		rm -f "$FB"
+		GRADEBOX_API_NO_PYTHON=1 "$API/feedback-msg-tpl" t$i a=A b= n=3 h='<&>' a=Z
+		mv "$FB" c.json
+		GRADEBOX_API_NO_PYTHON=0 "$API/feedback-msg-tpl" t$i a=A b= n=3 h='<&>' a=Z
+		cmp c.json "$FB" || { echo "template $i: $tpl"; cat c.json; echo; cat "$FB"; return 1; }
+	done <<-'EOF_'
+	{{ a }}{{ b }}{{ c }}|{{ h|e }}|{{ h|escape|upper }}|{{ a|lower }}|{{ c|default("d") }}|{{ b|default("d", true) }}
+	{%% if a == "Z" and not b %%}yes{%% else %%}no{%% endif %%}{%% if c is defined %%}def{%% endif %%}
+	{%% for x in a ~ n %%}{{ loop.index0 }}:{{ x }}{{ "," if not loop.last }}{%% endfor %%}
+	{%% for x in ["p", "q"] %%}{{ x|upper }}{%% endfor %%}{{ [1, 2]|length }}{{ n|int + 1 }}
+	{{ _("Yes") }} {{ _("Hello %%s") }} {{ _("nope") }}
+	a\r\nb\r\n\r\n
+	{%% set v = a ~ "!" %%}{{ v }} {{ "x" in h }} {{ "&" in h }} {{ n|trim|string }}
+	EOF_
+}
