@@ -210,8 +210,13 @@ int api_tpl_engine(const char *src, size_t n, char **opts, size_t nopts, const s
 #define API_ARCHIVE_DIR "/archive"
 
 /* ---- the input file (cmd_input.c) ---- */
-/* The "input" object of the input file: 0, or 2 after the message. */
-int api_input_load(struct api_json **doc, struct api_json **input, bool for_template);
+/* Who reads the input file, for INGInious's error of each: getinput and
+ * parsetemplate print a message and exit 2, feedback-msg-tpl (through
+ * Python's get_lang) fails with an exception, exit 1. */
+enum api_input_reader { API_INPUT_GETINPUT, API_INPUT_PARSETEMPLATE, API_INPUT_LANG };
+/* The "input" object of the input file: 0, or the exit code after the
+ * message. */
+int api_input_load(struct api_json **doc, struct api_json **input, enum api_input_reader who);
 
 /* Commands. */
 int api_cmd_feedback_result(int argc, char **argv);

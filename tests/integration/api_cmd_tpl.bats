@@ -90,12 +90,17 @@ ERR_HEAD='\n.. error::\n   \n   An error occured while parsing the feedback temp
 	fb_is '{"problems": {"": "TT"}, "text": "TT"}'
 }
 
-@test "feedback-msg-tpl needs @lang: KeyError, exit 1" {
+@test "feedback-msg-tpl needs @lang (KeyError) and the input file (FileNotFoundError): exit 1" {
 	input_is '{"q": "x"}'
 	printf 'T' >t.tpl
 	run "$API/feedback-msg-tpl" t
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"KeyError: '@lang'"* ]]
+	[ ! -e "$FB" ]
+	rm "$ROOT/.__input/__inputdata.json"
+	run "$API/feedback-msg-tpl" t
+	[ "$status" -eq 1 ]
+	[[ "$output" == *FileNotFoundError* ]]
 	[ ! -e "$FB" ]
 }
 
