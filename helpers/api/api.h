@@ -169,7 +169,8 @@ int api_fb_open(struct api_fb *fb, const char *prog);
 struct api_json *api_fb_dict(struct api_fb *fb);
 int api_fb_save(struct api_fb *fb, const char *prog);
 void api_fb_close(struct api_fb *fb);
-/* Python's json.load of the file, no lock, no write (for -p). */
+/* Python's json.load of the file, no lock, no write (for -p); NULL after
+ * the error line when the file is not UTF-8. */
 struct api_json *api_fb_peek(void);
 /* INGInious's feedback setters on a loaded dict; 0, or 1 after the
  * Python error line. */

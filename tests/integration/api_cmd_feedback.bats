@@ -245,6 +245,16 @@ setup() { api_setup; }
 	fb_is '{"result": "success", "text": "Feedback file has been modified by user !"}'
 }
 
+@test "a feedback file that is not UTF-8: the writer exits 1, file unchanged" {
+	printf '{"text": "\xff"}' >"$BATS_TEST_TMPDIR/bad"
+	fb_set ''
+	cp "$BATS_TEST_TMPDIR/bad" "$FB"
+	run "$API/feedback-result" success
+	[ "$status" -eq 1 ]
+	[[ "$output" == *UnicodeDecodeError* ]]
+	cmp "$FB" "$BATS_TEST_TMPDIR/bad"
+}
+
 @test "an empty feedback file is {}; NaN/Infinity in it are read back" {
 	fb_set ''
 	"$API/feedback-result" success
