@@ -146,3 +146,11 @@ feedback-msg-tpl: error: argument options: Invalid entry $o"
 	{%% set v = a ~ "!" %%}{{ v }} {{ "x" in h }} {{ "&" in h }} {{ n|trim|string }}
 	EOF_
 }
+
+@test "feedback-msg-tpl through Python: a task's own jinja2.py in the cwd is not imported" {
+	has_python3_jinja2 || skip "no python3 with jinja2 on this host"
+	printf 'class Template:\n    def __init__(self, s): pass\n    def render(self, p): return "FAKE"\n' >jinja2.py
+	printf '{{ a }}{%% if 1 %%}!{%% endif %%}' >t.tpl
+	GRADEBOX_API_NO_PYTHON=0 "$API/feedback-msg-tpl" t a=real
+	fb_is '{"text": "real!"}'
+}
