@@ -11,8 +11,6 @@ setup() {
 	export GRADEBOX_API_NO_PYTHON=1
 }
 
-ERR_HEAD='\n.. error::\n   \n   An error occured while parsing the feedback template. Here is the full error:\n   \n   ::\n   \n'
-
 @test "feedback-msg-tpl: variables and the filters e, upper, lower, default, length" {
 	printf '{{ n|upper }}/{{ n|lower }}/{{ h|e }}/[{{ missing }}]/{{ missing|default("dflt") }}/{{ n|length }}' >t.tpl
 	"$API/feedback-msg-tpl" t n=MiXé h="<a \"x\">&'"
@@ -45,10 +43,10 @@ ERR_HEAD='\n.. error::\n   \n   An error occured while parsing the feedback temp
 	printf '{{ missing + 1 }}' >t.tpl
 	run "$API/feedback-msg-tpl" t
 	[ "$status" -eq 0 ]
-	run python3 -c 'import json,sys; sys.stdout.write(json.load(open(sys.argv[1]))["text"])' "$FB"
-	[[ "$output" == "$(printf "$ERR_HEAD")"* ]]
-	[[ "$output" == *"UndefinedError: 'missing' is undefined"* ]]
-	[[ "$output" == *$'\n\t\t\n\tPlease contact your administrator.' ]]
+	# the text as json.dumps writes it
+	grep -qF '{"text": "\n.. error::\n   \n   An error occured while parsing the feedback template. Here is the full error:\n   \n   ::\n   \n\t\tTraceback (most recent call last):\n' "$FB"
+	grep -qF "UndefinedError: 'missing' is undefined" "$FB"
+	grep -qF '\n\t\t\n\tPlease contact your administrator.\n"}' "$FB"
 }
 
 @test "feedback-msg-tpl: a syntax error gives the error text" {
