@@ -374,8 +374,10 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 		}
 		int idx = c->idx;
 		const char *optstr = c->optstr, *explicit_arg = c->explicit_arg;
-		int pend[API_MAX_ARGS * 4];
-		const char *pval[API_MAX_ARGS * 4];
+		/* a cluster holds at most one option per character */
+		size_t cap = strlen(args[start]) + 1;
+		int *pend = api_xmalloc(cap * sizeof(*pend));
+		const char **pval = api_xmalloc(cap * sizeof(*pval));
 		int npend = 0;
 		int stop;
 		for (;;) {
@@ -385,10 +387,8 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 					/* a cluster: -ae is -a -e */
 					char sh[3] = {'-', explicit_arg[0], 0};
 					int nidx;
-					if (npend < (int)(sizeof(pend) / sizeof(pend[0]))) {
-						pend[npend] = idx;
-						pval[npend++] = NULL;
-					}
+					pend[npend] = idx;
+					pval[npend++] = NULL;
 					if (exact(spec, sh, 2, &nidx) != 0) {
 						struct api_buf m = {0};
 						api_buf_adds(&m, "ignored explicit argument ");
@@ -436,6 +436,8 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 		for (int k = 0; k < npend; k++)
 			if (take_option(&st, pend[k], pval[k], rc))
 				return 1;
+		free(pend);
+		free(pval);
 		start = stop;
 	}
 	int e = consume_positionals(&st, start, n, rc);
