@@ -7,7 +7,8 @@
  * last, length), {% set x = expr %}; expressions with names, strings,
  * integers, lists, . and [] access, not/and/or, == != < > <= >= in,
  * + - * ~, "is defined"; filters e/escape, upper, lower, default/d,
- * length/count, trim, int, string, join, capitalize, replace; _("text").
+ * length/count, trim, int, string, join, capitalize, title, replace,
+ * safe, first, last; _("text").
  * An undefined name renders empty and fails when computed with.
  * The process is short-lived: values are not freed. */
 #include <stdio.h>
@@ -232,6 +233,28 @@ static struct tpl_val filter(struct tpl_eng *g, const struct tpl_expr *e, struct
 		while (s.n && api_tpl_is_ws(s.s[s.n - 1]))
 			s.n--;
 		return s;
+	}
+	if (!strcmp(f, "safe"))
+		return v; /* no autoescape: nothing to mark */
+	if (!strcmp(f, "first") || !strcmp(f, "last")) {
+		struct tpl_val l = v.t == V_STR ? chars(v) : v;
+		if (l.t == V_LIST && l.len)
+			return l.items[f[0] == 'f' ? 0 : l.len - 1];
+		return (struct tpl_val){.t = V_UNDEF, .s = "first"};
+	}
+	if (!strcmp(f, "title")) {
+		/* Jinja2's: each word after "-", white space or ([{< gets its
+		 * first character upper, the rest lower */
+		struct tpl_val s = str_of(v);
+		struct api_buf b = {0};
+		bool start = true;
+		for (size_t i = 0; i < s.n;) {
+			uint32_t cp = api_wtf8_next(s.s, s.n, &i);
+			bool sep = (cp && cp < 0x80 && strchr("-([{<", (int)cp)) || api_ucd_isspace(cp);
+			api_buf_addcp(&b, sep ? cp : case_map(cp, start));
+			start = sep;
+		}
+		return vstr(api_buf_cstr(&b), b.n);
 	}
 	if (!strcmp(f, "string"))
 		return str_of(v);

@@ -142,6 +142,7 @@ feedback-msg-tpl: error: argument options: Invalid entry $o"
 	{{ _("Yes") }} {{ _("Hello %%s") }} {{ _("nope") }}
 	a\r\nb\r\n\r\n
 	{%% set v = a ~ "!" %%}{{ v }} {{ "x" in h }} {{ "&" in h }} {{ n|trim|string }}
+	{{ h|safe }} {{ a|first }}{{ [3, 4]|last }} {{ "hello wORLD x2y"|title }} {{ "ab"|capitalize }}
 	EOF_
 }
 
