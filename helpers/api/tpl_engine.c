@@ -138,11 +138,16 @@ static struct tpl_val chars(struct tpl_val v)
 	return l;
 }
 
-static size_t length(struct tpl_val v)
+/* len(): 0 for an undefined name, a TypeError for what has no length. */
+static size_t length(struct tpl_eng *g, struct tpl_val v)
 {
 	if (v.t == V_STR)
 		return chars(v).len;
-	return v.t == V_LIST || v.t == V_DICT ? v.len : 0;
+	if (v.t == V_LIST || v.t == V_DICT)
+		return v.len;
+	if (v.t != V_UNDEF)
+		api_tpl_fail(g, "TypeError", "object of this type has no len()");
+	return 0;
 }
 
 static bool equal(struct tpl_val a, struct tpl_val b)
@@ -159,7 +164,8 @@ static bool equal(struct tpl_val a, struct tpl_val b)
 				return false;
 		return true;
 	}
-	return a.t == b.t && (a.t == V_NONE);
+	/* None == None, and Jinja2's Undefined equals any Undefined */
+	return a.t == b.t && (a.t == V_NONE || a.t == V_UNDEF);
 }
 
 static struct tpl_val eval(struct tpl_eng *g, const struct tpl_expr *e);
@@ -225,7 +231,7 @@ static struct tpl_val filter(struct tpl_eng *g, const struct tpl_expr *e, struct
 		return v;
 	}
 	if (!strcmp(f, "length") || !strcmp(f, "count"))
-		return vint((long)length(v));
+		return vint((long)length(g, v));
 	if (!strcmp(f, "trim")) {
 		struct tpl_val s = str_of(v);
 		while (s.n && api_tpl_is_ws(*s.s))
@@ -240,6 +246,8 @@ static struct tpl_val filter(struct tpl_eng *g, const struct tpl_expr *e, struct
 		struct tpl_val l = v.t == V_STR ? chars(v) : v;
 		if (l.t == V_LIST && l.len)
 			return l.items[f[0] == 'f' ? 0 : l.len - 1];
+		if (l.t != V_LIST && l.t != V_DICT && l.t != V_UNDEF)
+			api_tpl_fail(g, "TypeError", "object is not iterable");
 		return (struct tpl_val){.t = V_UNDEF, .s = "first"};
 	}
 	if (!strcmp(f, "title")) {
@@ -324,7 +332,9 @@ static struct tpl_val compare(struct tpl_eng *g, const char *op, struct tpl_val 
 		return vbool(!equal(a, b));
 	if (!strcmp(op, "in") || !strcmp(op, "not in")) {
 		bool in = false;
-		if (b.t == V_STR && a.t == V_STR)
+		if (b.t == V_STR && a.t != V_STR)
+			api_tpl_fail(g, "TypeError", "'in <string>' requires string as left operand");
+		else if (b.t == V_STR)
 			in = a.n == 0 || memmem(b.s, b.n, a.s, a.n) != NULL;
 		else if (b.t == V_LIST)
 			for (size_t k = 0; k < b.len && !in; k++)
@@ -441,7 +451,15 @@ static struct tpl_val eval(struct tpl_eng *g, const struct tpl_expr *e)
 		struct tpl_val a = eval(g, e->a);
 		return truthy(a) ? a : eval(g, e->b);
 	}
-	case E_CMP: return compare(g, e->s, eval(g, e->a), eval(g, e->b));
+	case E_CMP: {
+		struct tpl_val left = eval(g, e->args[0]), r = vbool(true);
+		for (size_t k = 1; k < e->nargs && truthy(r) && !g->failed; k++) {
+			struct tpl_val right = eval(g, e->args[k]);
+			r = compare(g, e->ops[k - 1], left, right);
+			left = right;
+		}
+		return r;
+	}
 	case E_ARITH: return arith(g, e->s, eval(g, e->a), eval(g, e->b));
 	case E_NEG: {
 		struct tpl_val v = eval(g, e->a);

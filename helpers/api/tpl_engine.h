@@ -25,8 +25,9 @@ struct tpl_expr {
 	size_t n;
 	long i;
 	struct tpl_expr *a, *b, *c;
-	struct tpl_expr **args;
+	struct tpl_expr **args; /* E_CMP: the operands of a chain a < b < c */
 	size_t nargs;
+	const char **ops;       /* E_CMP: the operators between them */
 };
 
 enum tpl_nk { N_TEXT, N_OUT, N_IF, N_FOR, N_SET };

@@ -337,28 +337,40 @@ static struct tpl_expr *parse_add(struct tpl_lex *x)
 	}
 }
 
+/* Comparisons chain as in Python: a < b < c is a < b and b < c, each
+ * operand computed once. */
 static struct tpl_expr *parse_cmp(struct tpl_lex *x)
 {
 	static const char *const ops[] = {"==", "!=", "<=", ">=", "<", ">", "in"};
-	struct tpl_expr *e = parse_add(x);
-	for (;;) {
+	struct tpl_expr *e = parse_add(x), *chain = NULL;
+	while (e) {
 		const char *op = NULL;
 		size_t save = x->i;
-		if (e && accept(x, "not")) {
-			if (accept(x, "in")) {
-				op = "not in";
-			} else {
+		if (accept(x, "not")) {
+			if (!accept(x, "in")) {
 				x->i = save;
-				return e;
+				break;
 			}
+			op = "not in";
 		}
-		for (size_t k = 0; !op && e && k < sizeof(ops) / sizeof(ops[0]); k++)
+		for (size_t k = 0; !op && k < sizeof(ops) / sizeof(ops[0]); k++)
 			if (accept(x, ops[k]))
 				op = ops[k];
 		if (!op)
-			return e;
-		e = binop(E_CMP, op, e, parse_add(x));
+			break;
+		if (!chain) {
+			chain = mk(E_CMP);
+			chain->args = api_xmalloc(sizeof(*chain->args));
+			chain->args[chain->nargs++] = e;
+		}
+		chain->ops = api_xrealloc(chain->ops, chain->nargs * sizeof(*chain->ops));
+		chain->ops[chain->nargs - 1] = op;
+		chain->args = api_xrealloc(chain->args, (chain->nargs + 1) * sizeof(*chain->args));
+		chain->args[chain->nargs++] = parse_add(x);
+		if (!chain->args[chain->nargs - 1])
+			return NULL;
 	}
+	return chain ? chain : e;
 }
 
 static struct tpl_expr *parse_not(struct tpl_lex *x)
@@ -402,14 +414,17 @@ static struct tpl_expr *parse_expr(struct tpl_lex *x)
 }
 
 /* A whole expression of a tag; trailing text is an error. */
-static struct tpl_expr *parse_full(struct tpl_eng *g, const char *s, size_t n)
+/* A whole expression of a tag; trailing text is an error. As Jinja2, the
+ * test of if/elif and the iterable of for take no "a if b else c" unless
+ * in parentheses (cond false). */
+static struct tpl_expr *parse_full(struct tpl_eng *g, const char *s, size_t n, bool cond)
 {
 	struct tpl_lex x = {s, n, 0, g};
-	struct tpl_expr *e = parse_expr(&x);
+	struct tpl_expr *e = cond ? parse_expr(&x) : parse_or(&x);
 	lskip(&x);
 	if (e && x.i < x.n)
-		api_tpl_fail(g, "TemplateSyntaxError", "expected token 'end of print statement', got '%.*s'", (int)(x.n - x.i),
-		     x.s + x.i);
+		api_tpl_fail(g, "TemplateSyntaxError", "expected token 'end of statement', got '%.*s'", (int)(x.n - x.i),
+			     x.s + x.i);
 	return g->failed ? NULL : e;
 }
 
@@ -444,7 +459,7 @@ static struct tpl_node *parse_if(struct tpl_eng *g, const char *cond, size_t cn)
 	memset(nd, 0, sizeof(*nd));
 	nd->k = N_IF;
 	nd->line = g->line;
-	nd->e = parse_full(g, cond, cn);
+	nd->e = parse_full(g, cond, cn, false);
 	int hit;
 	nd->body = api_tpl_parse_body(g, ends, 3, &nd->nbody, &hit);
 	if (g->failed)
@@ -486,7 +501,7 @@ static struct tpl_node *parse_stmt(struct tpl_eng *g, struct tpl_piece *p)
 			return NULL;
 		}
 		nd->var = dupn(v, vn);
-		nd->e = parse_full(g, x.s + x.i, x.n - x.i);
+		nd->e = parse_full(g, x.s + x.i, x.n - x.i, false);
 		static const char *const ends[] = {"else", "endfor"};
 		int hit;
 		nd->body = api_tpl_parse_body(g, ends, 2, &nd->nbody, &hit);
@@ -513,7 +528,7 @@ static struct tpl_node *parse_stmt(struct tpl_eng *g, struct tpl_piece *p)
 			return NULL;
 		}
 		nd->var = dupn(v, vn);
-		nd->e = parse_full(g, x.s + x.i, x.n - x.i);
+		nd->e = parse_full(g, x.s + x.i, x.n - x.i, true);
 		return nd;
 	}
 	const char *s = p->s;
@@ -556,7 +571,7 @@ struct tpl_node **api_tpl_parse_body(struct tpl_eng *g, const char *const *ends,
 			memset(nd, 0, sizeof(*nd));
 			nd->k = N_OUT;
 			nd->line = p->line;
-			nd->e = parse_full(g, p->s, p->n);
+			nd->e = parse_full(g, p->s, p->n, true);
 		} else {
 			nd = parse_stmt(g, p);
 		}
