@@ -16,6 +16,9 @@ int gb_cmd_image(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-agent, which calls gb_cmd_agent_main */
+int gb_cmd_agent(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_agent_main(int argc, char **argv, struct gb_config *cfg);
 
 /* A (sub)command table entry, and the lookup both tables use. */
 struct gb_command {

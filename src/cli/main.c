@@ -15,13 +15,16 @@ static const char usage[] =
 	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
 	"  check               what this host supports, and what to change\n"
-	"  gc                  remove what a killed supervisor left behind\n";
+	"  gc                  remove what a killed supervisor left behind\n"
+	"  agent --backend tcp://HOST:PORT --tasks DIR [--slots N] [--name NAME]\n"
+	"                      an INGInious grading agent (see gradebox(1))\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
+	{ "agent", gb_cmd_agent },
 };
 
 int main(int argc, char **argv)
