@@ -740,8 +740,11 @@ static void teardown(struct agent *a)
 	if (a->runner)
 		gb_runner_free(a->runner);
 	/* Nothing of a finished agent stays in the work directory. */
-	if (a->workfd >= 0)
+	if (a->workfd >= 0) {
 		unlinkat(a->workfd, AGENT_METRICS_FILE, 0);
+		if (!a->jobs)
+			rmdir(a->workdir);
+	}
 	json_decref(a->envs);
 	gb_closep(&a->ep);
 	gb_closep(&a->sigfd);
