@@ -23,8 +23,8 @@
 /* Ids shown in a message are cut here: the backend's, not the teacher's. */
 #define SHOWN_ID_MAX 64
 #define PIDFILE_MAX 64
-/* Field 22 of /proc/PID/stat, counted from the first after "(comm)". */
-#define STAT_STARTTIME_INDEX 19
+/* Field 22 of /proc/PID/stat: the 20th space after "(comm)" precedes it. */
+#define STAT_STARTTIME_INDEX 20
 #define RECOVER_KILL_WAIT_MS 1000
 
 static int refuse(struct gb_agent_refusal *why, const char *result, const char *fmt, ...)
