@@ -70,6 +70,12 @@ wait_for_log() {
 
 agent_teardown() {
 	stop_agent
-	[ -z "$(fake_graders)" ] || { echo "stand-in graders left: $(fake_graders)" >&2; return 1; }
+	local left
+	left=$(fake_graders)
+	if [ -n "$left" ]; then
+		echo "stand-in graders left: $left" >&2
+		kill $left 2>/dev/null
+		return 1
+	fi
 	gb_teardown
 }
