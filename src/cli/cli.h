@@ -16,6 +16,11 @@ int gb_cmd_image(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
+/* the queue daemon and its clients (src/daemon) */
+int gb_cmd_serve(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_submit(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_status(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_kill(int argc, char **argv, struct gb_config *cfg);
 
 /* A (sub)command table entry, and the lookup both tables use. */
 struct gb_command {

@@ -15,13 +15,21 @@ static const char usage[] =
 	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
 	"  check               what this host supports, and what to change\n"
-	"  gc                  remove what a killed supervisor left behind\n";
+	"  gc                  remove what a killed supervisor left behind\n"
+	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
+	"                      the queue daemon\n"
+	"  submit --task DIR --input FILE [--wait] | status [ID] [--metrics] | kill ID\n"
+	"                      talk to the queue daemon\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
+	{ "serve", gb_cmd_serve },
+	{ "submit", gb_cmd_submit },
+	{ "status", gb_cmd_status },
+	{ "kill", gb_cmd_kill },
 };
 
 int main(int argc, char **argv)
