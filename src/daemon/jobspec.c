@@ -2,9 +2,12 @@
 #include "jobspec.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "task.h"
 #include "util.h"
 
 /* Limits past these are typos (a year of CPU, a petabyte). */
@@ -72,7 +75,7 @@ static int parse_limits(json_t *lim, struct gb_jobspec *spec, gb_error *err)
 		return gb_fail(err, 0, "field \"limits\" must be an object");
 	json_object_foreach(lim, key, v) {
 		size_t i;
-		double d;
+		double d = 0;
 
 		for (i = 0; i < GB_ARRAY_SIZE(known) && strcmp(key, known[i]); i++)
 			;
@@ -143,17 +146,30 @@ void gb_jobspec_clear(struct gb_jobspec *spec)
 int gb_jobspec_check_memory(const struct gb_jobspec *spec, uint64_t host_bytes,
 			    gb_error *err)
 {
-	double mb = (double)spec->memory_mb;
-	json_t *lim = spec->params ? json_object_get(spec->params, "limits") : NULL;
-	gb_error ignored = { 0 };
+	struct gb_task t = { 0 };
+	_cleanup_close_ int fd = -1;
+	uint64_t mb = spec->memory_mb;
 
-	if (!spec->memory_mb && lim && json_object_get(lim, "memory") &&
-	    get_number(json_object_get(lim, "memory"), "params.limits.memory",
-		       (double)JOBSPEC_MAX_MB, &mb, &ignored) < 0)
-		return gb_fail(err, 0, "field \"params.limits.memory\" must be a number");
-	if (mb * 1024 * 1024 > (double)host_bytes)
-		return gb_fail(err, 0, "the job's memory limit (%.0f MB) is more than this host "
-			       "has (%llu MB): it could never run", mb,
+	if (!mb) {
+		/* What grade will apply: task.yaml's, replaced by the params'. */
+		fd = open(spec->task, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return gb_fail_errno(err, "field \"task\": %s", spec->task);
+		if (gb_task_load(fd, spec->task, &t, err) < 0)
+			return -1;
+		if (spec->params) {
+			_cleanup_free_ char *p = json_dumps(spec->params, JSON_COMPACT);
+			if (!p || gb_task_apply_params(&t, p, strlen(p), "field \"params\"", err) < 0) {
+				gb_task_free(&t);
+				return p ? -1 : gb_fail(err, ENOMEM, "params");
+			}
+		}
+		mb = t.limits.memory_mb;
+		gb_task_free(&t);
+	}
+	if ((double)mb * 1024 * 1024 > (double)host_bytes)
+		return gb_fail(err, 0, "the job's memory limit (%llu MB) is more than this host "
+			       "has (%llu MB): it could never run", (unsigned long long)mb,
 			       (unsigned long long)(host_bytes >> 20));
 	return 0;
 }

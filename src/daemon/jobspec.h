@@ -21,9 +21,6 @@
 
 /* The longest job id: a spool file name without ".json". */
 #define GB_JOB_ID_MAX 64
-/* INGInious's default memory limit, for the fit check of a job whose
- * task.yaml sets it (the daemon does not read task.yaml). */
-#define GB_JOBSPEC_DEFAULT_MEMORY_MB 200u
 
 struct gb_jobspec {
 	json_t *job;      /* the whole checked job object (owned) */
@@ -38,8 +35,9 @@ struct gb_jobspec {
  * field and what is wrong with it. */
 int gb_jobspec_parse(json_t *job, struct gb_jobspec *spec, gb_error *err);
 void gb_jobspec_clear(struct gb_jobspec *spec);
-/* Refuse a job whose memory limit (its limits or params; else nothing is
- * checked) is more than the host has. */
+/* Refuse a job whose memory limit (its limits, else its params', else its
+ * task.yaml's, as grade applies them) is more than the host has. A task
+ * directory or task.yaml grade could not read is refused here as well. */
 int gb_jobspec_check_memory(const struct gb_jobspec *spec, uint64_t host_bytes,
 			    gb_error *err);
 /* A grade request for spec; paths are the caller's, valid while spec is. */
