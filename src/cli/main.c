@@ -16,6 +16,10 @@ static const char usage[] =
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n"
+	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
+	"                      the queue daemon\n"
+	"  submit --task DIR --input FILE [--wait] | status [ID] [--metrics] | kill ID\n"
+	"                      talk to the queue daemon\n"
 	"  agent --backend tcp://HOST:PORT --tasks DIR [--slots N] [--name NAME]\n"
 	"                      an INGInious grading agent (see gradebox(1))\n";
 
@@ -25,6 +29,10 @@ static const struct gb_command commands[] = {
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
 	{ "agent", gb_cmd_agent },
+	{ "serve", gb_cmd_serve },
+	{ "submit", gb_cmd_submit },
+	{ "status", gb_cmd_status },
+	{ "kill", gb_cmd_kill },
 };
 
 int main(int argc, char **argv)

@@ -50,7 +50,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -60,6 +59,7 @@
 #include "agent_env.h"
 #include "agent_job.h"
 #include "agent_msg.h"
+#include "metrics.h"
 #include "runner.h"
 #include "supervisor.h"
 #include "util.h"
@@ -88,19 +88,6 @@ struct out_msg {
 
 enum conn_state { CONN_WAITING, CONN_UP, CONN_SILENT };
 
-/* Counters in the Prometheus text format, under the queue daemon's names
- * (results of the contract, then "other"). */
-static const char *const metric_results[] = { "success", "failed", "timeout", "overflow",
-					      "crash", "killed", "error" };
-#define METRIC_NRESULTS (sizeof(metric_results) / sizeof(metric_results[0]))
-
-struct agent_metrics {
-	uint64_t results[METRIC_NRESULTS + 1];
-	uint64_t submitted, refused;
-	double grading_sum, wait_sum;
-	uint64_t graded;
-};
-
 struct agent {
 	const struct gb_config *cfg;
 	struct gb_agent_opts o;
@@ -116,7 +103,7 @@ struct agent {
 	uint64_t heard_ns;      /* last message from the backend, or socket creation */
 	enum conn_state state;
 	bool stopping;
-	struct agent_metrics metrics;
+	struct gb_metrics metrics; /* the queue daemon's, metrics.h */
 };
 
 static void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -343,77 +330,10 @@ static void send_done(struct agent *a, const char *job_id, json_t *result)
 	send_msg(a, OUT_DONE, &f);
 }
 
-static void metrics_job(struct agent_metrics *m, const char *result, double wait_s,
-			double grading_s)
-{
-	size_t i;
-
-	for (i = 0; i < METRIC_NRESULTS && strcmp(result, metric_results[i]); i++)
-		;
-	m->results[i]++;
-	if (grading_s >= 0) {
-		m->graded++;
-		m->grading_sum += grading_s;
-		m->wait_sum += wait_s;
-	}
-}
-
-static char *metrics_render(const struct agent *a)
-{
-	const struct agent_metrics *m = &a->metrics;
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	struct rusage ru;
-	double cpu = 0;
-
-	if (!f)
-		return NULL;
-	if (getrusage(RUSAGE_SELF, &ru) == 0)
-		cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-		      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-	fputs("# HELP gradebox_jobs_total Jobs finished, by result.\n"
-	      "# TYPE gradebox_jobs_total counter\n", f);
-	for (size_t i = 0; i <= METRIC_NRESULTS; i++)
-		fprintf(f, "gradebox_jobs_total{result=\"%s\"} %llu\n",
-			i < METRIC_NRESULTS ? metric_results[i] : "other",
-			(unsigned long long)m->results[i]);
-	fprintf(f, "# HELP gradebox_jobs_submitted_total Jobs received from the backend.\n"
-		"# TYPE gradebox_jobs_submitted_total counter\n"
-		"gradebox_jobs_submitted_total %llu\n"
-		"# HELP gradebox_jobs_refused_total Jobs answered without grading.\n"
-		"# TYPE gradebox_jobs_refused_total counter\n"
-		"gradebox_jobs_refused_total %llu\n"
-		"# HELP gradebox_queue_length Jobs waiting for a slot.\n"
-		"# TYPE gradebox_queue_length gauge\n"
-		"gradebox_queue_length %u\n"
-		"# HELP gradebox_slots_busy Slots grading a job.\n"
-		"# TYPE gradebox_slots_busy gauge\n"
-		"gradebox_slots_busy %u\n"
-		"# HELP gradebox_slots Grading slots.\n"
-		"# TYPE gradebox_slots gauge\n"
-		"gradebox_slots %u\n"
-		"# HELP gradebox_grading_seconds_sum Seconds from jobs' starts to their results.\n"
-		"# TYPE gradebox_grading_seconds_sum counter\n"
-		"gradebox_grading_seconds_sum %.6f\n"
-		"gradebox_grading_seconds_count %llu\n"
-		"# HELP gradebox_daemon_cpu_seconds_total CPU time of the agent itself "
-		"(not its graders).\n"
-		"# TYPE gradebox_daemon_cpu_seconds_total counter\n"
-		"gradebox_daemon_cpu_seconds_total %.6f\n",
-		(unsigned long long)m->submitted, (unsigned long long)m->refused,
-		gb_runner_queued(a->runner), gb_runner_running(a->runner), a->o.slots,
-		m->grading_sum, (unsigned long long)m->graded, cpu);
-	if (fclose(f) != 0) {
-		free(text);
-		return NULL;
-	}
-	return text;
-}
-
 static void write_metrics(struct agent *a)
 {
-	_cleanup_free_ char *text = metrics_render(a);
+	_cleanup_free_ char *text = gb_metrics_render(&a->metrics, gb_runner_queued(a->runner),
+						      gb_runner_running(a->runner), a->o.slots);
 	_cleanup_close_ int fd = -1;
 	char tmp[64];
 
@@ -448,7 +368,7 @@ static void answer_now(struct agent *a, const char *job_id, const char *task,
 	json_t *res = gb_runner_make_result(result, text);
 
 	a->metrics.refused++;
-	metrics_job(&a->metrics, result, 0, -1);
+	gb_metrics_job(&a->metrics, result, 0, -1);
 	agent_log("job %s task=%s result=%s: %s", job_id, task, result, text);
 	if (res)
 		send_done(a, job_id, res);
@@ -487,7 +407,7 @@ static void on_run(struct gb_run *run, enum gb_run_event ev, const struct gb_run
 	wait = oc->started_ns ? (double)(oc->started_ns - oc->queued_ns) / NS_PER_S
 			      : (double)(oc->finished_ns - oc->queued_ns) / NS_PER_S;
 	grading = oc->started_ns ? (double)(oc->finished_ns - oc->started_ns) / NS_PER_S : -1;
-	metrics_job(&a->metrics, oc->result_name, wait, grading);
+	gb_metrics_job(&a->metrics, oc->result_name, wait, grading);
 	grade = json_object_get(res, "grade");
 	agent_log("job %s task=%s/%s result=%s grade=%g cpu=%.3f wall=%.3f wait=%.3f "
 		  "finished=%.6f", job->job_id, job->course_id, job->task_id, oc->result_name,

@@ -46,6 +46,8 @@
 
 /* Seconds between SIGTERM and SIGKILL when a job is killed. */
 #define GB_RUNNER_KILL_GRACE_S 5
+/* More slots than this is a typo on any host. */
+#define GB_RUNNER_SLOTS_MAX 4096u
 /* A result file larger than this is not read back (results carry a capped
  * stdout/stderr and an archive; 256 MiB is far past any real one). */
 #define GB_RUNNER_RESULT_MAX (256u << 20)

@@ -17,6 +17,8 @@
 #define GB_CONFIG_MAX_UNPACKED_MB (UINT64_MAX >> 20)
 /* More grading slots than sandbox uid slots could never all run. */
 #define GB_CONFIG_MAX_AGENT_SLOTS GB_DEFAULT_UID_SLOTS
+/* More grading slots than this is a typo on any host. */
+#define GB_CONFIG_MAX_SLOTS 4096u
 
 static int set_path(char *dst, size_t size, const char *key, const char *value,
 		    gb_error *err)
@@ -38,6 +40,7 @@ static const struct {
 	{ "default_pids", offsetof(struct gb_config, default_pids) },
 	{ "default_disk_mb", offsetof(struct gb_config, default_disk_mb) },
 	{ "default_output", offsetof(struct gb_config, default_output) },
+	{ "queue_max", offsetof(struct gb_config, serve_queue_max) },
 };
 
 /* Whole megabytes must still fit in a byte count. */
@@ -49,6 +52,8 @@ static const struct {
 } seconds_keys[] = {
 	{ "default_time", offsetof(struct gb_config, default_time) },
 	{ "default_hard_time", offsetof(struct gb_config, default_hard_time) },
+	{ "done_keep", offsetof(struct gb_config, done_keep) },
+	{ "shutdown_grace", offsetof(struct gb_config, shutdown_grace) },
 };
 
 static int set_limit(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
@@ -106,6 +111,33 @@ static int set_agent(struct gb_config *cfg, const char *key, const char *value, 
 	return 1;
 }
 
+/* The queue daemon's keys (src/daemon). */
+static int set_serve(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "slots")) {
+		if (gb_parse_u64(value, &n) < 0 || n > GB_CONFIG_MAX_SLOTS)
+			return gb_fail(err, 0, "slots must be a number from 0 (one per CPU) to %u, "
+				       "not '%s'", GB_CONFIG_MAX_SLOTS, value);
+		cfg->serve_slots = (unsigned)n;
+		return 0;
+	}
+	if (!strcmp(key, "spool_dir"))
+		return set_path(cfg->spool_dir, sizeof(cfg->spool_dir), key, value, err);
+	if (!strcmp(key, "socket"))
+		return set_path(cfg->socket_path, sizeof(cfg->socket_path), key, value, err);
+	if (!strcmp(key, "socket_group") || !strcmp(key, "metrics_listen")) {
+		char *dst = key[0] == 's' ? cfg->socket_group : cfg->metrics_listen;
+		size_t size = key[0] == 's' ? sizeof(cfg->socket_group) : sizeof(cfg->metrics_listen);
+		if (strlen(value) >= size)
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(dst, value);
+		return 0;
+	}
+	return 1;
+}
+
 int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
 {
 	uint64_t n;
@@ -113,6 +145,8 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 
 	if (!strcmp(key, "state_dir"))
 		return set_path(cfg->state_dir, sizeof(cfg->state_dir), key, value, err);
+	if (!strcmp(key, "helpers_dir"))
+		return set_path(cfg->helpers_dir, sizeof(cfg->helpers_dir), key, value, err);
 	if (!strcmp(key, "run_dir"))
 		return set_path(cfg->run_dir, sizeof(cfg->run_dir), key, value, err);
 	if (!strcmp(key, "cgroup_root")) {
@@ -157,6 +191,9 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 	if (r <= 0)
 		return r;
 	r = set_agent(cfg, key, value, err);
+	if (r <= 0)
+		return r;
+	r = set_serve(cfg, key, value, err);
 	if (r <= 0)
 		return r;
 	if (!strcmp(key, "max_unpacked_mb")) {
@@ -223,6 +260,7 @@ static const struct {
 } env_keys[] = {
 	{ "GRADEBOX_STATE_DIR", "state_dir" },
 	{ "GRADEBOX_RUN_DIR", "run_dir" },
+	{ "GRADEBOX_HELPERS_DIR", "helpers_dir" },
 	{ "GRADEBOX_CGROUP_ROOT", "cgroup_root" },
 	{ "GRADEBOX_SECCOMP_PROFILE", "seccomp_profile" },
 	{ "GRADEBOX_DEFAULT_IMAGE", "default_image" },
@@ -236,6 +274,14 @@ static const struct {
 	{ "GRADEBOX_DEFAULT_PIDS", "default_pids" },
 	{ "GRADEBOX_DEFAULT_DISK_MB", "default_disk_mb" },
 	{ "GRADEBOX_DEFAULT_OUTPUT", "default_output" },
+	{ "GRADEBOX_SLOTS", "slots" },
+	{ "GRADEBOX_QUEUE_MAX", "queue_max" },
+	{ "GRADEBOX_SPOOL_DIR", "spool_dir" },
+	{ "GRADEBOX_SOCKET", "socket" },
+	{ "GRADEBOX_SOCKET_GROUP", "socket_group" },
+	{ "GRADEBOX_DONE_KEEP", "done_keep" },
+	{ "GRADEBOX_SHUTDOWN_GRACE", "shutdown_grace" },
+	{ "GRADEBOX_METRICS_LISTEN", "metrics_listen" },
 };
 
 bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
@@ -280,12 +326,19 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 	cfg->default_disk_mb = GB_DEFAULT_LIMIT_DISK_MB;
 	cfg->default_output = GB_DEFAULT_LIMIT_OUTPUT;
 	strcpy(cfg->default_image, "default");
+	cfg->serve_queue_max = GB_DEFAULT_SERVE_QUEUE_MAX;
+	cfg->done_keep = GB_DEFAULT_DONE_KEEP;
+	cfg->shutdown_grace = GB_DEFAULT_SHUTDOWN_GRACE;
 	/* Installed profile first; a build-tree binary falls back to the source. */
 	snprintf(cfg->seccomp_profile, sizeof(cfg->seccomp_profile), "%s",
 		 GB_DATADIR "/seccomp-default.txt");
 	if (access(cfg->seccomp_profile, R_OK) < 0)
 		snprintf(cfg->seccomp_profile, sizeof(cfg->seccomp_profile), "%s",
 			 GB_SRCDIR "/runtime/seccomp-default.txt");
+	/* Installed helpers first; a build-tree binary uses the build tree's. */
+	snprintf(cfg->helpers_dir, sizeof(cfg->helpers_dir), "%s", GB_PKGLIBEXECDIR "/helpers");
+	if (access(cfg->helpers_dir, R_OK) < 0)
+		snprintf(cfg->helpers_dir, sizeof(cfg->helpers_dir), "%s", GB_BUILDDIR "/helpers");
 
 	snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file ? file : GB_DEFAULT_CONFIG);
 	if (load_file(cfg, cfg->config_file, file != NULL, err) < 0)
