@@ -15,7 +15,7 @@
  * directory, debug mode; agent_job.c); a job that cannot run is answered
  * at once with AgentJobDone crash/error and a sentence for the teacher.
  * Otherwise its input and environment parameters are written to the work
- * directory <run_dir>/agent and the job goes to the runner; when the
+ * directory <state_dir>/agent and the job goes to the runner; when the
  * child starts, AgentJobStarted; when it ends, AgentJobDone built from
  * the result file (agent_msg.c). BackendKillJob kills the job's grader
  * (SIGTERM: grade kills its sandboxes and writes `killed`); an id the
@@ -608,7 +608,7 @@ static int setup(struct agent *a, gb_error *err)
 	unsigned removed = 0;
 	int stopped;
 
-	if (gb_agent_workdir_open(a->cfg->run_dir, a->workdir, sizeof(a->workdir), &a->workfd,
+	if (gb_agent_workdir_open(a->cfg->state_dir, a->workdir, sizeof(a->workdir), &a->workfd,
 				  err) < 0)
 		return gb_context(err, "agent work directory");
 	stopped = gb_agent_workdir_recover(a->workfd, err);

@@ -90,14 +90,14 @@ int gb_agent_job_check(const char *tasks_dir, json_t *envs, const struct gb_agen
 	return 0;
 }
 
-int gb_agent_workdir_open(const char *run_dir, char *path, size_t size, int *fd,
+int gb_agent_workdir_open(const char *state_dir, char *path, size_t size, int *fd,
 			  gb_error *err)
 {
 	_cleanup_close_ int dfd = -1;
 
 	*fd = -1;
-	if ((size_t)snprintf(path, size, "%s/%s", run_dir, AGENT_WORKDIR) >= size)
-		return gb_fail(err, ENAMETOOLONG, "%s", run_dir);
+	if ((size_t)snprintf(path, size, "%s/%s", state_dir, AGENT_WORKDIR) >= size)
+		return gb_fail(err, ENAMETOOLONG, "%s", state_dir);
 	if (gb_mkdir_p(path, 0700, err) < 0)
 		return -1;
 	dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -108,7 +108,7 @@ int gb_agent_workdir_open(const char *run_dir, char *path, size_t size, int *fd,
 	if (flock(dfd, LOCK_EX | LOCK_NB) < 0)
 		return errno == EWOULDBLOCK
 			       ? gb_fail(err, 0, "%s is in use: another gradebox agent runs on "
-						 "this host with the same run_dir", path)
+						 "this host with the same state_dir", path)
 			       : gb_fail_errno(err, "lock %s", path);
 	*fd = gb_steal_fd(&dfd);
 	return 0;

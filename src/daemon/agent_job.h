@@ -46,8 +46,10 @@ struct gb_agent_refusal {
 int gb_agent_job_check(const char *tasks_dir, json_t *envs, const struct gb_agent_msg *msg,
 		       struct gb_agent_job *job, struct gb_agent_refusal *why);
 
-/* The work directory: <run_dir>/agent, held and locked for this agent. */
-int gb_agent_workdir_open(const char *run_dir, char *path, size_t size, int *fd,
+/* The work directory: <state_dir>/agent, held and locked for this agent.
+ * Not below run_dir: each job mounts its own tmpfs there, and its grader
+ * would not see the files. */
+int gb_agent_workdir_open(const char *state_dir, char *path, size_t size, int *fd,
 			  gb_error *err);
 /* Stop graders left by a killed agent (from their pid files), then empty
  * the work directory. Returns how many graders it stopped. */

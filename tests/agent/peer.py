@@ -129,6 +129,7 @@ class Peer:
         self.done = {}             # job_id -> AgentJobDone
         self.late = []             # AgentJobDone for jobs this peer does not run
         self.events = []           # ("started"|"done"|"pong", job_id) in arrival order
+        self.course, self.task = "course", "task"   # of jobs that name none
 
     # -- transport --
     def send_raw(self, frames):
@@ -140,7 +141,9 @@ class Peer:
     def _tick(self):
         now = time.monotonic()
         if now > self.deadline:
-            fail("timed out; state: %s" % json.dumps(self.summary()))
+            fail("timed out: %d job(s) answered, %d running, %d late, %d hello(s), %d pong(s)"
+                 % (len(self.done), len(self.running), len(self.late), self.hellos,
+                    self.pongs))
         if self.agent is not None and now >= self.next_ping:
             self.send({"@type": "Ping"})
             self.pings += 1
@@ -216,8 +219,10 @@ class Peer:
             self.recv()
 
     # -- jobs --
-    def new_job(self, job_id, inputdata, course="course", task="task", env="default",
+    def new_job(self, job_id, inputdata, course=None, task=None, env="default",
                 env_type="docker", params=None, debug=False, problems=None):
+        course = course or self.course
+        task = task or self.task
         if self.free <= 0:
             fail("internal: no free slot for job %s" % job_id)
         self.free -= 1
@@ -291,7 +296,8 @@ def sc_kill(p, args):
     if p.free < 2:
         fail("the kill scenario needs 2 slots")
     p.new_job("victim", job_input(0, "block", release=args.release))
-    p.new_job("survivor", job_input(1, "block", release=args.release))
+    p.new_job("survivor", job_input(1, "block", release=args.release),
+              task=args.survivor_task)
     p.wait(lambda: {"victim", "survivor"} <= p.started, "both jobs started")
     p.running["nosuch"] = {}
     p.kill("victim", state="before-kill")
@@ -397,10 +403,12 @@ def main():
     ap.add_argument("--params", help="environment_parameters (JSON)")
     ap.add_argument("--upload", action="store_true", help="add a file upload to each job")
     ap.add_argument("--release", help="file whose creation releases blocked jobs")
+    ap.add_argument("--survivor-task", help="task of the kill scenario's survivor")
     ap.add_argument("--pings", type=int, default=20)
     ap.add_argument("--late", type=int, default=0)
     args = ap.parse_args()
     p = Peer(args.bind, args.timeout)
+    p.course, p.task = args.course, args.task
     try:
         SCENARIOS[args.scenario](p, args)
     except ProtocolError as e:

@@ -78,4 +78,6 @@ agent_teardown() {
 		return 1
 	fi
 	gb_teardown
+	# the agent's work directory goes with it
+	[ ! -e "$GRADEBOX_STATE_DIR/agent" ] || { ls -la "$GRADEBOX_STATE_DIR/agent" >&2; return 1; }
 }
