@@ -37,8 +37,10 @@ rootfs=$top/tests/.work/rootfs
 [ -x "$rootfs/bin/sh" ] || { mkdir -p "$top/tests/.work"; "$top/rootfs/busybox/build.sh" "$rootfs" >/dev/null; }
 tmp=$(mktemp -d /run/gb-bench-agent.XXXXXX 2>/dev/null || mktemp -d)
 agent_pid=
+serve_pid=
 cleanup() {
 	[ -n "$agent_pid" ] && kill "$agent_pid" 2>/dev/null && wait "$agent_pid" 2>/dev/null
+	[ -n "$serve_pid" ] && kill "$serve_pid" 2>/dev/null && wait "$serve_pid" 2>/dev/null
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -92,9 +94,23 @@ kill "$agent_pid"
 wait "$agent_pid" || true
 agent_pid=
 
-# 3. the queue daemon, where this build has it
-if "$gradebox" serve --help >/dev/null 2>&1 && [ -x "$top/tests/bench/serve.sh" ]; then
-	echo "queue daemon: see tests/bench/serve.sh (run it for the same jobs)"
-else
-	echo "queue daemon: not in this build"
-fi
+# 3. the queue daemon, the same jobs through its socket
+"$gradebox" serve --slots "$slots" --spool "$tmp/spool" --socket "$tmp/serve.sock" 2>"$tmp/serve.log" &
+serve_pid=$!
+for _ in $(seq 200); do [ -S "$tmp/serve.sock" ] && break; sleep 0.05; done
+[ -S "$tmp/serve.sock" ] || die "the queue daemon did not start (see $tmp/serve.log)"
+cpu0=$(cpu_of "$serve_pid")
+t0=$(now)
+# enough clients at once to keep both slots busy
+seq "$jobs" | xargs -P 8 -I{} "$gradebox" submit --task "$tmp/tasks/course/task" \
+	--course "$tmp/tasks/course" --input "$tmp/input.json" --params "$tmp/params.json" \
+	--image default --socket "$tmp/serve.sock" --wait >"$tmp/serve-results.json"
+t1=$(now)
+cpu1=$(cpu_of "$serve_pid")
+kill "$serve_pid"
+wait "$serve_pid" || true
+serve_pid=
+ok=$(jq -r .result "$tmp/serve-results.json" | grep -c '^success$' || true)
+[ "$ok" = "$jobs" ] || die "queue daemon: $ok of $jobs jobs succeeded (see $tmp/serve.log)"
+awk -v n="$jobs" -v a="$t0" -v b="$t1" -v c0="$cpu0" -v c1="$cpu1" 'BEGIN {
+	printf "queue daemon:      %7.1f jobs/s, daemon CPU %.3f ms/job\n", n / (b - a), (c1 - c0) * 1000 / n }'
