@@ -130,6 +130,7 @@ class Peer:
         self.late = []             # AgentJobDone for jobs this peer does not run
         self.events = []           # ("started"|"done"|"pong", job_id) in arrival order
         self.course, self.task = "course", "task"   # of jobs that name none
+        self.elapsed = None        # seconds from the hello to the last answer (jobs)
 
     # -- transport --
     def send_raw(self, frames):
@@ -252,6 +253,7 @@ class Peer:
             "late": [done(m) for m in self.late],
             "events": self.events,
             "running": sorted(self.running),
+            "elapsed": self.elapsed,
         }
 
 
@@ -272,6 +274,7 @@ def sc_hello(p, args):
 def sc_jobs(p, args):
     """args.count jobs, as many at once as the agent has slots."""
     p.wait_hello()
+    t0 = time.monotonic()
     extra = json.loads(args.input) if args.input else {}
     params = json.loads(args.params) if args.params else None
     sent = 0
@@ -288,6 +291,7 @@ def sc_jobs(p, args):
         p.recv()
     if len(p.done) != args.count:
         fail("%d of %d jobs answered" % (len(p.done), args.count))
+    p.elapsed = time.monotonic() - t0
 
 
 def sc_kill(p, args):
