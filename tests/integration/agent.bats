@@ -82,11 +82,14 @@ teardown() { agent_teardown; }
 	[ "$(pj '[.done[] | .result[0]] | unique | join(",")')" = success ]
 }
 
-@test "agent: a backend restart in the middle of a burst: new hello, the jobs that ended meanwhile reported" {
+@test "agent: a backend restart in the middle of a burst: new hello (with the store as it is now), the jobs that ended meanwhile reported" {
 	start_agent
 	# the first backend starts a job in each slot, then dies without a word
 	peer start-block --release "$RELEASE"
 	[ "$(pj '.running | length')" = 2 ]
+	[ "$(pj '.hello.available_environments.docker | keys | join(",")')" = default ]
+	# an image imported now is announced by the next hello
+	"$GRADEBOX" image import "$ROOTFS" --name later >/dev/null
 	# the agent notices the silence, reconnects (the backend is still
 	# down); meanwhile the two jobs end
 	wait_for_log "no message from the backend"
@@ -96,6 +99,7 @@ teardown() { agent_teardown; }
 	[ "$(pj '[.late[] | .job_id] | sort | join(",")')" = old-0,old-1 ]
 	[ "$(pj '[.late[] | .result[0]] | unique | join(",")')" = success ]
 	[ "$(pj '.done | length')" = 4 ]
+	[ "$(pj '.hello.available_environments.docker | keys | join(",")')" = default,later ]
 	[ "$(grep -c 'no message from the backend' "$AGENT_LOG")" = 1 ]
 }
 
