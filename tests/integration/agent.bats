@@ -182,6 +182,22 @@ teardown() { agent_teardown; }
 	[ ! -e "$GRADEBOX_STATE_DIR/agent" ]
 }
 
+@test "agent: the backend, tasks, slots and name come from the config file when no flag gives them" {
+	printf 'agent_backend = %s\nagent_tasks = %s\nagent_slots = 1\nagent_name = from-config\n' \
+		"$BACKEND" "$TASKS" >"$BATS_TEST_TMPDIR/gradebox.conf"
+	GRADEBOX_CONFIG=$BATS_TEST_TMPDIR/gradebox.conf GRADEBOX_GRADE_EXEC=$FAKE \
+		"$GRADEBOX" agent 2>>"$AGENT_LOG" &
+	AGENT_PID=$!
+	peer jobs --count 3
+	[ "$(pj .hello.friendly_name)" = from-config ]
+	[ "$(pj .hello.available_job_slots)" = 1 ]
+	[ "$(pj '.done | length')" = 3 ]
+	printf 'agent_slots = lots\n' >"$BATS_TEST_TMPDIR/bad.conf"
+	GRADEBOX_CONFIG=$BATS_TEST_TMPDIR/bad.conf run "$GRADEBOX" agent
+	[ "$status" = 254 ]
+	[[ "$output" == *"bad.conf:1: agent_slots must be a number"* ]]
+}
+
 @test "agent: bad flags are refused in one line" {
 	run "$GRADEBOX" agent --tasks "$TASKS"
 	[ "$status" = 254 ]
