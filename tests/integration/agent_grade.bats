@@ -45,6 +45,13 @@ teardown() { agent_teardown; }
 	[ "$(pj '.done["job-0"].result[0]')" = timeout ]
 }
 
+@test "agent with gradebox grade: malformed environment_parameters end the job as error, with the field named" {
+	start_agent
+	peer jobs --task echo --upload --params '{"limits": {"time": "soon"}}'
+	[ "$(pj '.done["job-0"].result[0]')" = error ]
+	[[ "$(pj '.done["job-0"].result[1]')" == *time* ]]
+}
+
 @test "agent with gradebox grade: a kill stops the job's sandbox and is answered killed" {
 	start_agent
 	peer kill --task sleeper --survivor-task echo --release "$RELEASE"
