@@ -7,7 +7,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
-# Build: autotools + the six libraries configure checks for.
+# Build: autotools + the libraries configure checks for.
 build_pkgs="build-essential autoconf automake libtool pkg-config libseccomp-dev libcap-dev
 	libmnl-dev libjansson-dev libyaml-dev libarchive-dev libzmq3-dev libmsgpack-dev"
 # Run time and the default rootfs.
