@@ -75,6 +75,11 @@ int gb_cmd_agent_main(int argc, char **argv, struct gb_config *cfg)
 	}
 	if (optind < argc)
 		return gb_cli_usage("agent: unexpected argument '%s'", argv[optind]);
+	/* The runner's children run `<gradebox> grade`: this program is not
+	 * gradebox, so it must be told where gradebox is. */
+	if (!o.gradebox)
+		return gb_cli_usage("agent: run it as `gradebox agent` (gradebox-agent needs "
+				    "--gradebox PATH)");
 	if (!*o.backend)
 		return gb_cli_usage("agent: --backend tcp://HOST:PORT is required (or agent_backend "
 				    "in %s)", cfg->config_file);
