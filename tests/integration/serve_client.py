@@ -45,6 +45,7 @@ def main():
             print(read_line(s), end="")
     elif cmd == "huge":
         s = connect(sys.argv[2])
+        s.settimeout(20)
         n = int(sys.argv[3])
         chunk = b"x" * 65536
         try:

@@ -84,11 +84,11 @@ serve_stop() {
 submit() { "$GRADEBOX" submit --socket "$SOCK" --input "$INPUT" "$@"; }
 status() { "$GRADEBOX" status --socket "$SOCK" "$@"; }
 
-# wait_done N: wait (up to 600 s: 200 jobs on a loaded 2-core host) until
-# done/ holds N results.
+# wait_done N [ROUNDS]: wait (ROUNDS x 0.05 s, default 600 s: 200 jobs on
+# a loaded 2-core host) until done/ holds N results.
 wait_done() {
 	local i
-	for i in $(seq 12000); do
+	for i in $(seq "${2:-12000}"); do
 		[ "$(find "$SPOOL/done" -name '*.json' | wc -l)" -ge "$1" ] && return 0
 		kill -0 "$DPID" 2>/dev/null || { echo "the daemon died" >&2; return 1; }
 		sleep 0.05
