@@ -70,12 +70,19 @@ serve_start() {
 	return 1
 }
 
-# serve_stop: SIGTERM and wait (the daemon exits 0 once its jobs ended).
+# serve_stop: SIGTERM and wait (the daemon exits 0 once its jobs ended);
+# one stuck for a minute (a broken build) is SIGKILLed and fails.
 serve_stop() {
 	[ -n "$DPID" ] || return 0
 	kill -TERM "$DPID" 2>/dev/null
+	local i rc
+	for i in $(seq 1200); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$DPID" 2>/dev/null
 	wait "$DPID"
-	local rc=$?
+	rc=$?
 	DPID=
 	return $rc
 }
