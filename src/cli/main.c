@@ -14,6 +14,8 @@ static const char usage[] =
 	"  run [--rootfs DIR | --image NAME] [options] -- CMD ARG...\n"
 	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
+	"  grade --task DIR --input FILE|- [--course DIR] [--result FILE] [--json]\n"
+	"                      grade an INGInious submission (see gradebox(1))\n"
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n"
 	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
@@ -24,6 +26,7 @@ static const char usage[] =
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
+	{ "grade", gb_cmd_grade },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
 	{ "serve", gb_cmd_serve },
