@@ -13,6 +13,7 @@ usage: serve_client.py send SOCK LINE...      one reply line per LINE
 import json
 import os
 import re
+import resource
 import socket
 import sys
 
@@ -37,6 +38,9 @@ def read_line(s):
 
 
 def main():
+    # room for the idle connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     cmd = sys.argv[1]
     if cmd == "send":
         s = connect(sys.argv[2])
