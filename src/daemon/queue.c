@@ -284,13 +284,14 @@ static void refuse_spool_job(struct gb_queue *q, const char *id, const char *why
 	json_decref(res);
 }
 
-void gb_queue_ingest(struct gb_queue *q)
+static void ingest(struct gb_queue *q, bool refusable_only)
 {
 	char **names = NULL;
 	size_t n = 0;
 	gb_error err = { 0 };
 
-	q->incoming_waits = false;
+	if (!refusable_only)
+		q->incoming_waits = false;
 	if (q->stopping)
 		return;
 	if (gb_spool_incoming(&q->spool, &names, &n, &err) < 0) {
@@ -302,6 +303,8 @@ void gb_queue_ingest(struct gb_queue *q)
 		size_t len = strlen(names[i]);
 		json_t *job = NULL;
 
+		if (refusable_only && !gb_spool_refusable(&q->spool, names[i]))
+			continue;
 		if (gb_runner_queued(q->runner) >= q->o.queue_max) {
 			/* backpressure: the files wait where they are */
 			q->incoming_waits = true;
@@ -329,6 +332,11 @@ void gb_queue_ingest(struct gb_queue *q)
 		gb_spool_take_incoming(&q->spool, names[i]);
 	}
 	gb_spool_names_free(names, n);
+}
+
+void gb_queue_ingest(struct gb_queue *q)
+{
+	ingest(q, false);
 }
 
 int gb_queue_recover(struct gb_queue *q, gb_error *err)
@@ -429,8 +437,14 @@ unsigned gb_queue_running(const struct gb_queue *q) { return gb_runner_running(q
 
 void gb_queue_spool_event(struct gb_queue *q)
 {
-	if (gb_spool_arrived(&q->spool))
-		gb_queue_ingest(q);
+	int what = gb_spool_arrived(&q->spool);
+
+	/* A file just created may still be written: only what is refused
+	 * anyway (a symlink, a FIFO) is taken before it is complete. */
+	if (what & GB_SPOOL_COMPLETE)
+		ingest(q, false);
+	else if (what & GB_SPOOL_CREATED)
+		ingest(q, true);
 }
 
 void gb_queue_tick(struct gb_queue *q)

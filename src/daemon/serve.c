@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "queue.h"
 #include "server.h"
 #include "util.h"
@@ -200,6 +201,15 @@ int gb_serve_run(const struct gb_config *cfg, const struct gb_serve_opts *o, gb_
 
 	raise_nofile();
 	signal(SIGPIPE, SIG_IGN);
+	/* On cgroup v2 this moves the daemon into its unit's supervisors' leaf
+	 * (cgroup.c) before any grader starts: a grader then finds the unit's
+	 * cgroup free of processes and its controllers handed down, as when
+	 * it runs alone. */
+	{
+		struct gb_cg_host host;
+		if (gb_cg_detect(cfg, &host, err) < 0)
+			return gb_context(err, "cgroups");
+	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);

@@ -77,7 +77,7 @@ int gb_spool_open(struct gb_spool *sp, const char *path, gid_t gid, gb_error *er
 	{
 		char p[PATH_MAX + 16];
 		snprintf(p, sizeof(p), "/proc/self/fd/%d", sp->incoming_fd);
-		if (inotify_add_watch(sp->inotify_fd, p, IN_MOVED_TO | IN_CLOSE_WRITE) < 0)
+		if (inotify_add_watch(sp->inotify_fd, p, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE) < 0)
 			return gb_fail_errno(err, "watching %s/incoming", path);
 	}
 	return 0;
@@ -93,14 +93,20 @@ void gb_spool_close(struct gb_spool *sp)
 	gb_closep(&sp->fd);
 }
 
-bool gb_spool_arrived(struct gb_spool *sp)
+int gb_spool_arrived(struct gb_spool *sp)
 {
 	char buf[SPOOL_INOTIFY_BUF] __attribute__((aligned(8)));
-	bool any = false;
+	int what = 0;
+	ssize_t n;
 
-	while (read(sp->inotify_fd, buf, sizeof(buf)) > 0)
-		any = true;
-	return any;
+	while ((n = read(sp->inotify_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			what |= ev->mask & IN_CREATE ? GB_SPOOL_CREATED : GB_SPOOL_COMPLETE;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	return what;
 }
 
 int gb_spool_write(int dirfd, const char *name, const char *data, size_t len, bool durable,
@@ -217,6 +223,14 @@ oom:
 	for (size_t i = 0; i < k; i++)
 		free(v[i].name);
 	return gb_fail(err, ENOMEM, "reading %s/incoming", sp->path);
+}
+
+bool gb_spool_refusable(struct gb_spool *sp, const char *name)
+{
+	struct stat st;
+
+	return fstatat(sp->incoming_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       (!S_ISREG(st.st_mode) || st.st_nlink != 1);
 }
 
 int gb_spool_read_incoming(struct gb_spool *sp, const char *name, json_t **job,

@@ -48,8 +48,16 @@ struct gb_spool {
 /* Make (if needed) and lock the spool; gid (or -1) owns what clients use. */
 int gb_spool_open(struct gb_spool *sp, const char *path, gid_t gid, gb_error *err);
 void gb_spool_close(struct gb_spool *sp);
-/* Drain the inotify fd; true when an entry arrived (or the queue overflowed). */
-bool gb_spool_arrived(struct gb_spool *sp);
+/* Drain the inotify fd: GB_SPOOL_COMPLETE when a file was renamed into
+ * incoming/ or closed after writing (or events were lost), GB_SPOOL_CREATED
+ * when an entry was created (a symlink, a hard link, a FIFO made in place,
+ * or a file still being written). */
+#define GB_SPOOL_COMPLETE 1
+#define GB_SPOOL_CREATED 2
+int gb_spool_arrived(struct gb_spool *sp);
+/* An entry that will be refused whatever its content (not a regular file,
+ * or more than one link): taken at once, not when it is complete. */
+bool gb_spool_refusable(struct gb_spool *sp, const char *name);
 
 /* Replace dirfd/name atomically (temp name, rename); durable = fsync the
  * file before and the directory after. */

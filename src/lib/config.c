@@ -123,10 +123,13 @@ static int set_serve(struct gb_config *cfg, const char *key, const char *value, 
 		cfg->serve_slots = (unsigned)n;
 		return 0;
 	}
+	/* empty: the default under state_dir / run_dir */
 	if (!strcmp(key, "spool_dir"))
-		return set_path(cfg->spool_dir, sizeof(cfg->spool_dir), key, value, err);
+		return *value ? set_path(cfg->spool_dir, sizeof(cfg->spool_dir), key, value, err)
+			      : (cfg->spool_dir[0] = '\0', 0);
 	if (!strcmp(key, "socket"))
-		return set_path(cfg->socket_path, sizeof(cfg->socket_path), key, value, err);
+		return *value ? set_path(cfg->socket_path, sizeof(cfg->socket_path), key, value, err)
+			      : (cfg->socket_path[0] = '\0', 0);
 	if (!strcmp(key, "socket_group") || !strcmp(key, "metrics_listen")) {
 		char *dst = key[0] == 's' ? cfg->socket_group : cfg->metrics_listen;
 		size_t size = key[0] == 's' ? sizeof(cfg->socket_group) : sizeof(cfg->metrics_listen);

@@ -13,6 +13,7 @@ usage: serve_client.py send SOCK LINE...      one reply line per LINE
 import json
 import os
 import re
+import resource
 import socket
 import sys
 
@@ -37,6 +38,9 @@ def read_line(s):
 
 
 def main():
+    # room for the idle connections
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     cmd = sys.argv[1]
     if cmd == "send":
         s = connect(sys.argv[2])
@@ -45,6 +49,7 @@ def main():
             print(read_line(s), end="")
     elif cmd == "huge":
         s = connect(sys.argv[2])
+        s.settimeout(20)
         n = int(sys.argv[3])
         chunk = b"x" * 65536
         try:

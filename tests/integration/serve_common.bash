@@ -24,7 +24,7 @@ serve_setup() {
 	INPUT=$BATS_TEST_TMPDIR/input.json
 	echo '{"input": {"q1": "42"}}' >"$INPUT"
 	DPID=
-	[ -n "${GRADEBOX_GRADE_EXEC:-}" ] || "$GRADEBOX" grade --help >/dev/null 2>&1 ||
+	"$GRADEBOX" grade --help >/dev/null 2>&1 ||
 		skip "gradebox grade is not in this build"
 }
 
@@ -70,12 +70,19 @@ serve_start() {
 	return 1
 }
 
-# serve_stop: SIGTERM and wait (the daemon exits 0 once its jobs ended).
+# serve_stop: SIGTERM and wait (the daemon exits 0 once its jobs ended);
+# one stuck for a minute (a broken build) is SIGKILLed and fails.
 serve_stop() {
 	[ -n "$DPID" ] || return 0
 	kill -TERM "$DPID" 2>/dev/null
+	local i rc
+	for i in $(seq 1200); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$DPID" 2>/dev/null || true
 	wait "$DPID"
-	local rc=$?
+	rc=$?
 	DPID=
 	return $rc
 }
@@ -84,11 +91,11 @@ serve_stop() {
 submit() { "$GRADEBOX" submit --socket "$SOCK" --input "$INPUT" "$@"; }
 status() { "$GRADEBOX" status --socket "$SOCK" "$@"; }
 
-# wait_done N: wait (up to 600 s: 200 jobs on a loaded 2-core host) until
-# done/ holds N results.
+# wait_done N [ROUNDS]: wait (ROUNDS x 0.05 s, default 600 s: 200 jobs on
+# a loaded 2-core host) until done/ holds N results.
 wait_done() {
 	local i
-	for i in $(seq 12000); do
+	for i in $(seq "${2:-12000}"); do
 		[ "$(find "$SPOOL/done" -name '*.json' | wc -l)" -ge "$1" ] && return 0
 		kill -0 "$DPID" 2>/dev/null || { echo "the daemon died" >&2; return 1; }
 		sleep 0.05
