@@ -17,7 +17,13 @@ static const char usage[] =
 	"  grade --task DIR --input FILE|- [--course DIR] [--result FILE] [--json]\n"
 	"                      grade an INGInious submission (see gradebox(1))\n"
 	"  check               what this host supports, and what to change\n"
-	"  gc                  remove what a killed supervisor left behind\n";
+	"  gc                  remove what a killed supervisor left behind\n"
+	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
+	"                      the queue daemon\n"
+	"  submit --task DIR --input FILE [--wait] | status [ID] [--metrics] | kill ID\n"
+	"                      talk to the queue daemon\n"
+	"  agent --backend tcp://HOST:PORT --tasks DIR [--slots N] [--name NAME]\n"
+	"                      an INGInious grading agent (see gradebox(1))\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
@@ -25,6 +31,11 @@ static const struct gb_command commands[] = {
 	{ "grade", gb_cmd_grade },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
+	{ "agent", gb_cmd_agent },
+	{ "serve", gb_cmd_serve },
+	{ "submit", gb_cmd_submit },
+	{ "status", gb_cmd_status },
+	{ "kill", gb_cmd_kill },
 };
 
 int main(int argc, char **argv)
