@@ -23,6 +23,14 @@ int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
  * the grade children the runner starts as /proc/self/exe) */
 int gb_cmd_test(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_test_main(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-agent, which calls gb_cmd_agent_main */
+int gb_cmd_agent(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_agent_main(int argc, char **argv, struct gb_config *cfg);
+/* the queue daemon and its clients (src/daemon) */
+int gb_cmd_serve(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_submit(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_status(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_kill(int argc, char **argv, struct gb_config *cfg);
 
 /* A (sub)command table entry, and the lookup both tables use. */
 struct gb_command {

@@ -18,6 +18,12 @@ static const char usage[] =
 	"                      grade an INGInious submission (see gradebox(1))\n"
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n"
+	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
+	"                      the queue daemon\n"
+	"  submit --task DIR --input FILE [--wait] | status [ID] [--metrics] | kill ID\n"
+	"                      talk to the queue daemon\n"
+	"  agent --backend tcp://HOST:PORT --tasks DIR [--slots N] [--name NAME]\n"
+	"                      an INGInious grading agent (see gradebox(1))\n"
 	"  test COURSE_DIR [TASK...] [-j N] [--json FILE] [--update] [-v]\n"
 	"                      replay a course's recorded INGInious submissions\n";
 
@@ -28,6 +34,11 @@ static const struct gb_command commands[] = {
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
 	{ "test", gb_cmd_test },
+	{ "agent", gb_cmd_agent },
+	{ "serve", gb_cmd_serve },
+	{ "submit", gb_cmd_submit },
+	{ "status", gb_cmd_status },
+	{ "kill", gb_cmd_kill },
 };
 
 int main(int argc, char **argv)

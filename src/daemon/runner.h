@@ -46,6 +46,8 @@
 
 /* Seconds between SIGTERM and SIGKILL when a job is killed. */
 #define GB_RUNNER_KILL_GRACE_S 5
+/* More slots than this is a typo on any host. */
+#define GB_RUNNER_SLOTS_MAX 4096u
 /* A result file larger than this is not read back (results carry a capped
  * stdout/stderr and an archive; 256 MiB is far past any real one). */
 #define GB_RUNNER_RESULT_MAX (256u << 20)
@@ -103,6 +105,10 @@ int gb_runner_new(const struct gb_config *cfg, unsigned slots, struct gb_runner 
 /* Kills (SIGKILL) and reaps whatever still runs, without callbacks, then
  * frees. Callers normally kill and drain first. */
 void gb_runner_free(struct gb_runner *r);
+/* Run `path grade ...` instead of /proc/self/exe: for a program that is
+ * not the gradebox binary itself (gradebox-agent). The testing hook
+ * GRADEBOX_GRADE_EXEC still wins. */
+void gb_runner_set_program(struct gb_runner *r, const char *path);
 /* One fd for the caller's poll loop (an epoll fd of the children's pidfds
  * and timers); readable means gb_runner_dispatch has work. */
 int gb_runner_fd(const struct gb_runner *r);

@@ -15,6 +15,10 @@
 /* A year: more is a typo, and the nanosecond arithmetic stays exact. */
 #define GB_CONFIG_MAX_SECONDS (365.0 * 24 * 3600)
 #define GB_CONFIG_MAX_UNPACKED_MB (UINT64_MAX >> 20)
+/* More grading slots than sandbox uid slots could never all run. */
+#define GB_CONFIG_MAX_AGENT_SLOTS GB_DEFAULT_UID_SLOTS
+/* More grading slots than this is a typo on any host. */
+#define GB_CONFIG_MAX_SLOTS 4096u
 
 static int set_path(char *dst, size_t size, const char *key, const char *value,
 		    gb_error *err)
@@ -36,6 +40,7 @@ static const struct {
 	{ "default_pids", offsetof(struct gb_config, default_pids) },
 	{ "default_disk_mb", offsetof(struct gb_config, default_disk_mb) },
 	{ "default_output", offsetof(struct gb_config, default_output) },
+	{ "queue_max", offsetof(struct gb_config, serve_queue_max) },
 };
 
 /* Whole megabytes must still fit in a byte count. */
@@ -47,6 +52,8 @@ static const struct {
 } seconds_keys[] = {
 	{ "default_time", offsetof(struct gb_config, default_time) },
 	{ "default_hard_time", offsetof(struct gb_config, default_hard_time) },
+	{ "done_keep", offsetof(struct gb_config, done_keep) },
+	{ "shutdown_grace", offsetof(struct gb_config, shutdown_grace) },
 };
 
 static int set_limit(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
@@ -70,6 +77,65 @@ static int set_limit(struct gb_config *cfg, const char *key, const char *value, 
 			return gb_fail(err, 0, "%s must be a number of seconds up to %g (0 = no "
 				       "limit), not '%s'", key, GB_CONFIG_MAX_SECONDS, value);
 		*(double *)((char *)cfg + seconds_keys[i].offset) = d;
+		return 0;
+	}
+	return 1;
+}
+
+/* The agent's keys; 1 when key is not one of them. */
+static int set_agent(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "agent_tasks"))
+		return set_path(cfg->agent_tasks, sizeof(cfg->agent_tasks), key, value, err);
+	if (!strcmp(key, "agent_backend")) {
+		if (strlen(value) >= sizeof(cfg->agent_backend))
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(cfg->agent_backend, value);
+		return 0;
+	}
+	if (!strcmp(key, "agent_name")) {
+		if (strlen(value) >= sizeof(cfg->agent_name))
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(cfg->agent_name, value);
+		return 0;
+	}
+	if (!strcmp(key, "agent_slots")) {
+		if (gb_parse_u64(value, &n) < 0 || n > GB_CONFIG_MAX_AGENT_SLOTS)
+			return gb_fail(err, 0, "agent_slots must be a number between 0 (one per CPU) "
+				       "and %u, not '%s'", GB_CONFIG_MAX_AGENT_SLOTS, value);
+		cfg->agent_slots = (unsigned)n;
+		return 0;
+	}
+	return 1;
+}
+
+/* The queue daemon's keys (src/daemon). */
+static int set_serve(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "slots")) {
+		if (gb_parse_u64(value, &n) < 0 || n > GB_CONFIG_MAX_SLOTS)
+			return gb_fail(err, 0, "slots must be a number from 0 (one per CPU) to %u, "
+				       "not '%s'", GB_CONFIG_MAX_SLOTS, value);
+		cfg->serve_slots = (unsigned)n;
+		return 0;
+	}
+	/* empty: the default under state_dir / run_dir */
+	if (!strcmp(key, "spool_dir"))
+		return *value ? set_path(cfg->spool_dir, sizeof(cfg->spool_dir), key, value, err)
+			      : (cfg->spool_dir[0] = '\0', 0);
+	if (!strcmp(key, "socket"))
+		return *value ? set_path(cfg->socket_path, sizeof(cfg->socket_path), key, value, err)
+			      : (cfg->socket_path[0] = '\0', 0);
+	if (!strcmp(key, "socket_group") || !strcmp(key, "metrics_listen")) {
+		char *dst = key[0] == 's' ? cfg->socket_group : cfg->metrics_listen;
+		size_t size = key[0] == 's' ? sizeof(cfg->socket_group) : sizeof(cfg->metrics_listen);
+		if (strlen(value) >= size)
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(dst, value);
 		return 0;
 	}
 	return 1;
@@ -125,6 +191,12 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 		return 0;
 	}
 	r = set_limit(cfg, key, value, err);
+	if (r <= 0)
+		return r;
+	r = set_agent(cfg, key, value, err);
+	if (r <= 0)
+		return r;
+	r = set_serve(cfg, key, value, err);
 	if (r <= 0)
 		return r;
 	if (!strcmp(key, "max_unpacked_mb")) {
@@ -205,6 +277,14 @@ static const struct {
 	{ "GRADEBOX_DEFAULT_PIDS", "default_pids" },
 	{ "GRADEBOX_DEFAULT_DISK_MB", "default_disk_mb" },
 	{ "GRADEBOX_DEFAULT_OUTPUT", "default_output" },
+	{ "GRADEBOX_SLOTS", "slots" },
+	{ "GRADEBOX_QUEUE_MAX", "queue_max" },
+	{ "GRADEBOX_SPOOL_DIR", "spool_dir" },
+	{ "GRADEBOX_SOCKET", "socket" },
+	{ "GRADEBOX_SOCKET_GROUP", "socket_group" },
+	{ "GRADEBOX_DONE_KEEP", "done_keep" },
+	{ "GRADEBOX_SHUTDOWN_GRACE", "shutdown_grace" },
+	{ "GRADEBOX_METRICS_LISTEN", "metrics_listen" },
 };
 
 bool gb_config_nested_image(const struct gb_config *cfg, const char *image)
@@ -249,6 +329,9 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 	cfg->default_disk_mb = GB_DEFAULT_LIMIT_DISK_MB;
 	cfg->default_output = GB_DEFAULT_LIMIT_OUTPUT;
 	strcpy(cfg->default_image, "default");
+	cfg->serve_queue_max = GB_DEFAULT_SERVE_QUEUE_MAX;
+	cfg->done_keep = GB_DEFAULT_DONE_KEEP;
+	cfg->shutdown_grace = GB_DEFAULT_SHUTDOWN_GRACE;
 	/* Installed profile first; a build-tree binary falls back to the source. */
 	snprintf(cfg->seccomp_profile, sizeof(cfg->seccomp_profile), "%s",
 		 GB_DATADIR "/seccomp-default.txt");

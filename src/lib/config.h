@@ -50,6 +50,12 @@
 #define GB_DEFAULT_LIMIT_DISK_MB 1024u
 #define GB_DEFAULT_LIMIT_OUTPUT 0u
 
+/* Queue daemon defaults: a week of results; 20 s for running jobs to end
+ * at shutdown (the unit's TimeoutStopSec leaves room for the kill after). */
+#define GB_DEFAULT_SERVE_QUEUE_MAX 10000u
+#define GB_DEFAULT_DONE_KEEP (7.0 * 24 * 3600)
+#define GB_DEFAULT_SHUTDOWN_GRACE 20.0
+
 struct gb_config {
 	char config_file[PATH_MAX];
 	char state_dir[PATH_MAX];   /* image store: layers/, images/ */
@@ -73,6 +79,21 @@ struct gb_config {
 	uint64_t default_pids;
 	uint64_t default_disk_mb;
 	uint64_t default_output;    /* bytes */
+	/* `gradebox agent` defaults (its flags win): the INGInious backend's
+	 * agent address, the tasks directory, slots (0 = CPUs), hello name. */
+	char agent_backend[256];
+	char agent_tasks[PATH_MAX];
+	unsigned agent_slots;
+	char agent_name[128];
+	/* The queue daemon (gradebox serve, src/daemon/serve.h). */
+	unsigned serve_slots;       /* 0 = one per CPU */
+	uint64_t serve_queue_max;   /* jobs waiting at most */
+	char spool_dir[PATH_MAX];   /* "" = <state_dir>/spool */
+	char socket_path[PATH_MAX]; /* "" = <run_dir>/gradebox.sock */
+	char socket_group[64];      /* group of the socket and spool; "" = the daemon's */
+	double done_keep;           /* seconds a result stays in done/ */
+	double shutdown_grace;      /* seconds running jobs get at SIGTERM */
+	char metrics_listen[128];   /* HOST:PORT for HTTP /metrics; "" = none */
 };
 
 /* Fill cfg with defaults, then the config file, then the environment. */

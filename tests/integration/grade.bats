@@ -430,3 +430,24 @@ EOF2
 	[ "$status" -eq 254 ]
 	[[ "$(field .text)" == *task.yaml*"invalid image name"* ]]
 }
+
+@test "network_grading: true gives the grading sandbox the host's network" {
+	mktask t "environment_id: default
+environment_parameters:
+  network_grading: true" <<'EOF2'
+n=$(($(wc -l </proc/net/dev) - 2))
+echo "{\"result\": \"success\", \"text\": \"$n\"}" >/.__output/__feedback.json
+EOF2
+	grade t
+	[ "$(field .result)" = success ]
+	[ "$(field .text)" = "$(($(wc -l </proc/net/dev) - 2))" ]
+}
+
+@test "a feedback file larger than the judge reads (16 MiB) is a crash, not a hang or a huge result" {
+	mktask t <<'EOF2'
+{ printf '{"result": "success", "text": "'; head -c 20000000 /dev/zero | tr '\0' a; printf '"}'; } >/.__output/__feedback.json
+EOF2
+	grade t
+	[ "$(field .result)" = crash ]
+	[ "${#output}" -lt 100000 ]
+}
