@@ -2,7 +2,7 @@
  * (cmd_image_exec.c). A program of its own so that only it links libyaml for
  * the .test files. The runner starts each grade child as /proc/self/exe
  * `grade ...`: this program is then /proc/self/exe, and passes `grade` on
- * to gradebox-grade (one exec more per submission, about a millisecond). */
+ * to gradebox-grade (two execs per submission, as `gradebox grade` makes). */
 #include <string.h>
 
 #include "cli.h"
