@@ -91,3 +91,6 @@ env_image cpp gcc libc6-dev
 echo
 echo "== grading the example course (docs/examples): every submission"
 docs/examples/grade-all.sh "$top/gradebox"
+echo
+echo "== replaying the example course's recorded submissions (gradebox test)"
+./gradebox test docs/examples/course || true
