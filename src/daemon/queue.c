@@ -11,6 +11,9 @@
 
 #include "util.h"
 
+/* Ticks (seconds) between two scans of done/ for old results. */
+#define QUEUE_EXPIRE_TICKS 60
+
 struct qjob {
 	struct qjob *prev, *next;
 	struct gb_queue *q;
@@ -30,6 +33,7 @@ struct gb_queue {
 	uint64_t next_seq;
 	uint64_t host_memory;
 	bool stopping, incoming_waits;
+	uint64_t ticks;
 	struct gb_metrics metrics;
 	gb_queue_event_fn hook;
 	void *hook_ctx;
@@ -449,7 +453,10 @@ void gb_queue_spool_event(struct gb_queue *q)
 
 void gb_queue_tick(struct gb_queue *q)
 {
-	gb_spool_expire(&q->spool, q->cfg->done_keep);
+	/* done/ may hold a week of results: scan it now and then, not at
+	 * every tick, yet at once for a short done_keep (tests, demos) */
+	if (q->ticks++ % QUEUE_EXPIRE_TICKS == 0 || q->cfg->done_keep < QUEUE_EXPIRE_TICKS)
+		gb_spool_expire(&q->spool, q->cfg->done_keep);
 	if (q->incoming_waits)
 		gb_queue_ingest(q);
 }
