@@ -105,7 +105,9 @@ static void on_run(struct gb_run *run, enum gb_run_event ev, const struct gb_run
 			q->hook(q->hook_ctx, j->id, NULL);
 		return;
 	}
-	finished = wall_now();
+	/* when the grader ended, not now: the next job of its slot may have
+	 * started since (runner.c), and the log's intervals must not overlap */
+	finished = wall_now() - (double)(gb_now_ns() - oc->finished_ns) / 1e9;
 	j->run = NULL;
 	if (j->requeue) {
 		gb_spool_tries_reset(&q->spool, j->id);

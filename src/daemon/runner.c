@@ -43,7 +43,7 @@ struct gb_run {
 	bool killed, escalated;
 	gb_run_event_fn fn;
 	void *arg;
-	uint64_t queued_ns, started_ns;
+	uint64_t queued_ns, started_ns, ended_ns; /* ended: reaped, 0 = not yet */
 };
 
 struct gb_list {
@@ -274,7 +274,7 @@ static void finish(struct gb_run *run, json_t *result, bool synthesized, int wai
 		.child_cpu = cpu,
 		.queued_ns = run->queued_ns,
 		.started_ns = run->started_ns,
-		.finished_ns = gb_now_ns(),
+		.finished_ns = run->ended_ns ? run->ended_ns : gb_now_ns(),
 	};
 	json_t *name = json_object_get(result, "result");
 
@@ -475,6 +475,12 @@ static void reap(struct gb_run *run)
 	    si.si_pid == 0)
 		return;
 	epoll_ctl(run->r->epfd, EPOLL_CTL_DEL, run->pidfd, NULL);
+	/* The slot is free: the next job starts before this one's result is
+	 * handed over (the caller's fsyncs must not leave a slot idle). */
+	run->ended_ns = gb_now_ns();
+	list_remove(&run->r->running, run);
+	run->state = GB_RUN_IS_FINISHED;
+	start_queued(run->r);
 	status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;

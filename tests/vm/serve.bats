@@ -26,6 +26,10 @@ teardown() {
 
 @test "serve in a delegated cgroup: the daemon moves to the supervisors' leaf and jobs grade through it" {
 	task=$(make_task ok)
+	# grading itself must work here for the daemon's grading to mean anything
+	direct=$("$GRADEBOX" grade --task "$task" --input "$INPUT" --json | python3 -c \
+		'import json, sys; r = json.load(sys.stdin); print(r["result"], r["text"])')
+	[[ $direct == success* ]] || skip "gradebox grade itself fails in this VM ($direct)"
 	# the daemon as the unit's only process
 	sh -c 'echo $$ >'"$DELEG"'/cgroup.procs && exec "$@"' sh \
 		"$GRADEBOX" serve --socket "$SOCK" --spool "$SPOOL" --slots 2 2>>"$LOG" &
@@ -34,7 +38,9 @@ teardown() {
 	[ "$(cat /proc/"$DPID"/cgroup)" = "0::/gb-serve.slice/gradebox.service/gradebox-supervisors" ]
 	for i in $(seq 10); do submit --task "$task"; done >"$BATS_TEST_TMPDIR/ids"
 	wait_done 10
-	while read -r id; do [ "$(result_of "$id")" = success ]; done <"$BATS_TEST_TMPDIR/ids"
+	while read -r id; do
+		[ "$(result_of "$id")" = success ] || { cat "$SPOOL/done/$id.json"; cat "$LOG"; false; }
+	done <"$BATS_TEST_TMPDIR/ids"
 	serve_stop
 	# no job cgroup is left below the unit
 	[ -z "$(find "$DELEG/gradebox" -mindepth 1 -type d 2>/dev/null)" ]
