@@ -40,6 +40,7 @@ struct gb_run {
 	char *result_file;
 	pid_t pid;
 	int pidfd, timerfd;
+	int input_fd;                /* grade's stdin, or -1 for /dev/null */
 	bool killed, escalated;
 	gb_run_event_fn fn;
 	void *arg;
@@ -98,6 +99,7 @@ static void run_free(struct gb_run *run)
 	free(run->result_file);
 	gb_closep(&run->pidfd);
 	gb_closep(&run->timerfd);
+	gb_closep(&run->input_fd);
 	free(run);
 }
 
@@ -323,7 +325,10 @@ static int spawn(struct gb_run *run, gb_error *err)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (run->input_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, run->input_fd, STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawn(&run->pid, run->r->exe, &fa, &attr, run->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -381,7 +386,14 @@ int gb_runner_submit(struct gb_runner *r, const struct gb_grade_req *req,
 	if (!run)
 		return gb_fail(err, ENOMEM, "queueing a job");
 	run->r = r;
-	run->pidfd = run->timerfd = -1;
+	run->pidfd = run->timerfd = run->input_fd = -1;
+	if (!strcmp(req->input_file, "-")) {
+		run->input_fd = fcntl(req->input_fd, F_DUPFD_CLOEXEC, 3);
+		if (run->input_fd < 0) {
+			free(run);
+			return gb_fail_errno(err, "the input descriptor of a job");
+		}
+	}
 	run->fn = fn;
 	run->arg = arg;
 	run->argv = build_argv(r, req);
