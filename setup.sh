@@ -7,9 +7,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
 cd "$top"
 
-# Build: autotools + the six libraries configure checks for.
+# Build: autotools + the libraries configure checks for.
 build_pkgs="build-essential autoconf automake libtool pkg-config libseccomp-dev libcap-dev
-	libmnl-dev libjansson-dev libyaml-dev libarchive-dev"
+	libmnl-dev libjansson-dev libyaml-dev libarchive-dev libzmq3-dev libmsgpack-dev"
 # Run time and the default rootfs.
 run_pkgs="busybox-static jq"
 # The example course's Debian environments (python3, cpp).
@@ -17,7 +17,7 @@ env_pkgs="mmdebstrap zstd"
 # Tests: real images (umoci, skopeo), the VM suite (qemu, Debian's kernel),
 # tools the tests drive, and the runtimes the benchmarks compare against.
 test_pkgs="bats jq python3 ipython3 python3-jinja2 iproute2 procps umoci skopeo mmdebstrap zstd xz-utils bzip2 qemu-system-x86
-	linux-image-amd64 bubblewrap runc hyperfine strace"
+	linux-image-amd64 bubblewrap runc hyperfine strace python3-zmq python3-msgpack"
 
 deps() {
 	local want=($build_pkgs $run_pkgs $env_pkgs)
@@ -91,3 +91,6 @@ env_image cpp gcc libc6-dev
 echo
 echo "== grading the example course (docs/examples): every submission"
 docs/examples/grade-all.sh "$top/gradebox"
+echo
+echo "== replaying the example course's recorded submissions (gradebox test)"
+./gradebox test docs/examples/course || true

@@ -19,6 +19,13 @@ int gb_cmd_grade(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_grade_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-test, which calls gb_cmd_test_main (and gb_cmd_grade for
+ * the grade children the runner starts as /proc/self/exe) */
+int gb_cmd_test(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_test_main(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-agent, which calls gb_cmd_agent_main */
+int gb_cmd_agent(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_agent_main(int argc, char **argv, struct gb_config *cfg);
 /* the queue daemon and its clients (src/daemon) */
 int gb_cmd_serve(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_submit(int argc, char **argv, struct gb_config *cfg);

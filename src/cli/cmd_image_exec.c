@@ -1,5 +1,6 @@
-/* cmd_image_exec: `gradebox image ...` runs the gradebox-image program and
- * `gradebox grade ...` the gradebox-grade program. They are the users of
+/* cmd_image_exec: `gradebox image ...` runs the gradebox-image program,
+ * `gradebox grade ...` the gradebox-grade program and `gradebox test ...`
+ * the gradebox-test program. They are the users of
  * libarchive (and libyaml); keeping them out of this binary saves every
  * sandbox start the loading of libarchive and the dozen libraries it pulls
  * in. */
@@ -14,6 +15,8 @@
 #define GB_IMAGE_PROGRAM "gradebox-image"
 
 #define GB_GRADE_PROGRAM "gradebox-grade"
+
+#define GB_TEST_PROGRAM "gradebox-test"
 
 static int exec_program(const char *program, char **argv)
 {
@@ -41,4 +44,9 @@ int gb_cmd_image(int argc, char **argv, struct gb_config *cfg)
 int gb_cmd_grade(int argc, char **argv, struct gb_config *cfg)
 {
 	return exec_program(GB_GRADE_PROGRAM, argv);
+}
+
+int gb_cmd_test(int argc, char **argv, struct gb_config *cfg)
+{
+	return exec_program(GB_TEST_PROGRAM, argv);
 }

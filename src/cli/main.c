@@ -21,7 +21,11 @@ static const char usage[] =
 	"  serve [--slots N] [--spool DIR] [--socket PATH] [--queue-max N]\n"
 	"                      the queue daemon\n"
 	"  submit --task DIR --input FILE [--wait] | status [ID] [--metrics] | kill ID\n"
-	"                      talk to the queue daemon\n";
+	"                      talk to the queue daemon\n"
+	"  agent --backend tcp://HOST:PORT --tasks DIR [--slots N] [--name NAME]\n"
+	"                      an INGInious grading agent (see gradebox(1))\n"
+	"  test COURSE_DIR [TASK...] [-j N] [--json FILE] [--update] [-v]\n"
+	"                      replay a course's recorded INGInious submissions\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
@@ -29,6 +33,8 @@ static const struct gb_command commands[] = {
 	{ "grade", gb_cmd_grade },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
+	{ "test", gb_cmd_test },
+	{ "agent", gb_cmd_agent },
 	{ "serve", gb_cmd_serve },
 	{ "submit", gb_cmd_submit },
 	{ "status", gb_cmd_status },

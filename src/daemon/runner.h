@@ -109,6 +109,10 @@ int gb_runner_new(const struct gb_config *cfg, unsigned slots, struct gb_runner 
 /* Kills (SIGKILL) and reaps whatever still runs, without callbacks, then
  * frees. Callers normally kill and drain first. */
 void gb_runner_free(struct gb_runner *r);
+/* Run `path grade ...` instead of /proc/self/exe: for a program that is
+ * not the gradebox binary itself (gradebox-agent). The testing hook
+ * GRADEBOX_GRADE_EXEC still wins. */
+void gb_runner_set_program(struct gb_runner *r, const char *path);
 /* One fd for the caller's poll loop (an epoll fd of the children's pidfds
  * and timers); readable means gb_runner_dispatch has work. */
 int gb_runner_fd(const struct gb_runner *r);

@@ -15,6 +15,8 @@
 /* A year: more is a typo, and the nanosecond arithmetic stays exact. */
 #define GB_CONFIG_MAX_SECONDS (365.0 * 24 * 3600)
 #define GB_CONFIG_MAX_UNPACKED_MB (UINT64_MAX >> 20)
+/* More grading slots than sandbox uid slots could never all run. */
+#define GB_CONFIG_MAX_AGENT_SLOTS GB_DEFAULT_UID_SLOTS
 /* More grading slots than this is a typo on any host. */
 #define GB_CONFIG_MAX_SLOTS 4096u
 
@@ -75,6 +77,35 @@ static int set_limit(struct gb_config *cfg, const char *key, const char *value, 
 			return gb_fail(err, 0, "%s must be a number of seconds up to %g (0 = no "
 				       "limit), not '%s'", key, GB_CONFIG_MAX_SECONDS, value);
 		*(double *)((char *)cfg + seconds_keys[i].offset) = d;
+		return 0;
+	}
+	return 1;
+}
+
+/* The agent's keys; 1 when key is not one of them. */
+static int set_agent(struct gb_config *cfg, const char *key, const char *value, gb_error *err)
+{
+	uint64_t n;
+
+	if (!strcmp(key, "agent_tasks"))
+		return set_path(cfg->agent_tasks, sizeof(cfg->agent_tasks), key, value, err);
+	if (!strcmp(key, "agent_backend")) {
+		if (strlen(value) >= sizeof(cfg->agent_backend))
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(cfg->agent_backend, value);
+		return 0;
+	}
+	if (!strcmp(key, "agent_name")) {
+		if (strlen(value) >= sizeof(cfg->agent_name))
+			return gb_fail(err, 0, "%s is too long", key);
+		strcpy(cfg->agent_name, value);
+		return 0;
+	}
+	if (!strcmp(key, "agent_slots")) {
+		if (gb_parse_u64(value, &n) < 0 || n > GB_CONFIG_MAX_AGENT_SLOTS)
+			return gb_fail(err, 0, "agent_slots must be a number between 0 (one per CPU) "
+				       "and %u, not '%s'", GB_CONFIG_MAX_AGENT_SLOTS, value);
+		cfg->agent_slots = (unsigned)n;
 		return 0;
 	}
 	return 1;
@@ -160,6 +191,9 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 		return 0;
 	}
 	r = set_limit(cfg, key, value, err);
+	if (r <= 0)
+		return r;
+	r = set_agent(cfg, key, value, err);
 	if (r <= 0)
 		return r;
 	r = set_serve(cfg, key, value, err);

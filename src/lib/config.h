@@ -79,6 +79,12 @@ struct gb_config {
 	uint64_t default_pids;
 	uint64_t default_disk_mb;
 	uint64_t default_output;    /* bytes */
+	/* `gradebox agent` defaults (its flags win): the INGInious backend's
+	 * agent address, the tasks directory, slots (0 = CPUs), hello name. */
+	char agent_backend[256];
+	char agent_tasks[PATH_MAX];
+	unsigned agent_slots;
+	char agent_name[128];
 	/* The queue daemon (gradebox serve, src/daemon/serve.h). */
 	unsigned serve_slots;       /* 0 = one per CPU */
 	uint64_t serve_queue_max;   /* jobs waiting at most */

@@ -60,4 +60,8 @@ expect() {
 	expect python-sum failed failed
 	[[ "$(jq -r '.problems.code[1]' <<<"$output")" == *'got ``3 0 2``'* ]]
 	expect python-sum memory overflow
+	# and its recordings replay the same
+	run gb test "$EX/course" python-sum
+	echo "$output"
+	[ "$status" -eq 0 ]
 }

@@ -411,3 +411,43 @@ EOF2
 	run script -qec "$GRADEBOX grade --task $COURSE/t --input $INPUT --json" /dev/null
 	[[ "$output" == *'"result": "failed"'* ]]
 }
+
+@test "a grading that ends without a state (timeout) keeps the submission's @state" {
+	mktask t "environment_id: default
+environment_parameters:
+  limits: {time: 1}" <<'EOF2'
+while :; do :; done
+EOF2
+	echo '{"q1": "x", "@state": "attempt-3"}' >"$INPUT"
+	grade t
+	[ "$(field .result)" = timeout ]
+	[ "$(field .state)" = attempt-3 ]
+}
+
+@test "an environment name that is not a name (../) is refused, naming task.yaml" {
+	mktask t "environment_id: ../../etc" </dev/null
+	grade t
+	[ "$status" -eq 254 ]
+	[[ "$(field .text)" == *task.yaml*"invalid image name"* ]]
+}
+
+@test "network_grading: true gives the grading sandbox the host's network" {
+	mktask t "environment_id: default
+environment_parameters:
+  network_grading: true" <<'EOF2'
+n=$(($(wc -l </proc/net/dev) - 2))
+echo "{\"result\": \"success\", \"text\": \"$n\"}" >/.__output/__feedback.json
+EOF2
+	grade t
+	[ "$(field .result)" = success ]
+	[ "$(field .text)" = "$(($(wc -l </proc/net/dev) - 2))" ]
+}
+
+@test "a feedback file larger than the judge reads (16 MiB) is a crash, not a hang or a huge result" {
+	mktask t <<'EOF2'
+{ printf '{"result": "success", "text": "'; head -c 20000000 /dev/zero | tr '\0' a; printf '"}'; } >/.__output/__feedback.json
+EOF2
+	grade t
+	[ "$(field .result)" = crash ]
+	[ "${#output}" -lt 100000 ]
+}
