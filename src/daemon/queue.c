@@ -5,11 +5,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "util.h"
+
+/* Ticks (seconds) between two scans of done/ for old results. */
+#define QUEUE_EXPIRE_TICKS 60
+/* ... and between two rewrites of the tries log without the finished jobs. */
+#define QUEUE_COMPACT_TICKS 3600
 
 struct qjob {
 	struct qjob *prev, *next;
@@ -30,6 +36,7 @@ struct gb_queue {
 	uint64_t next_seq;
 	uint64_t host_memory;
 	bool stopping, incoming_waits;
+	uint64_t ticks;
 	struct gb_metrics metrics;
 	gb_queue_event_fn hook;
 	void *hook_ctx;
@@ -101,7 +108,9 @@ static void on_run(struct gb_run *run, enum gb_run_event ev, const struct gb_run
 			q->hook(q->hook_ctx, j->id, NULL);
 		return;
 	}
-	finished = wall_now();
+	/* when the grader ended, not now: the next job of its slot may have
+	 * started since (runner.c), and the log's intervals must not overlap */
+	finished = wall_now() - (double)(gb_now_ns() - oc->finished_ns) / 1e9;
 	j->run = NULL;
 	if (j->requeue) {
 		gb_spool_tries_reset(&q->spool, j->id);
@@ -140,29 +149,43 @@ static void on_run(struct gb_run *run, enum gb_run_event ev, const struct gb_run
 		gb_queue_ingest(q);
 }
 
+/* The input through a memfd (grade --input -): a file per job in the spool
+ * would cost ext4 an inode allocation, the daemon's largest cost per job. */
+static int input_memfd(struct qjob *j, gb_error *err)
+{
+	json_t *in = json_pack("{s:O}", "input", j->spec.input);
+	_cleanup_free_ char *text = in ? json_dumps(in, JSON_COMPACT) : NULL;
+	_cleanup_close_ int fd = -1;
+
+	json_decref(in);
+	if (!text)
+		return gb_fail(err, ENOMEM, "job %s", j->id);
+	fd = memfd_create("gradebox-input", MFD_CLOEXEC);
+	if (fd < 0)
+		return gb_fail_errno(err, "memfd_create");
+	if (gb_write_all(fd, text, strlen(text)) < 0 || lseek(fd, 0, SEEK_SET) < 0)
+		return gb_fail_errno(err, "writing the input of job %s", j->id);
+	return gb_steal_fd(&fd);
+}
+
 /* Write what a grading attempt reads, then queue the job in the runner. */
 static int enqueue(struct gb_queue *q, struct qjob *j, gb_error *err)
 {
-	char input[PATH_MAX], params[PATH_MAX], result[PATH_MAX], name[GB_JOB_ID_MAX + 8];
+	char params[PATH_MAX], result[PATH_MAX], name[GB_JOB_ID_MAX + 8];
 	struct gb_grade_req req;
-	json_t *in = json_pack("{s:O}", "input", j->spec.input);
+	_cleanup_close_ int in = input_memfd(j, err);
 
-	/* Not fsync'd: remade from the record on every start. */
-	snprintf(name, sizeof(name), "%s.input", j->id);
-	if (!in || gb_spool_write_json(q->spool.jobs_fd, name, in, false, err) < 0) {
-		json_decref(in);
-		return in ? -1 : gb_fail(err, ENOMEM, "job %s", j->id);
-	}
-	json_decref(in);
+	if (in < 0)
+		return -1;
 	if (j->spec.params) {
 		snprintf(name, sizeof(name), "%s.params", j->id);
 		if (gb_spool_write_json(q->spool.jobs_fd, name, j->spec.params, false, err) < 0)
 			return -1;
 	}
-	gb_spool_job_path(&q->spool, j->id, ".input", input, sizeof(input));
 	gb_spool_job_path(&q->spool, j->id, ".params", params, sizeof(params));
 	gb_spool_job_path(&q->spool, j->id, ".result", result, sizeof(result));
-	gb_jobspec_request(&j->spec, input, params, result, &req);
+	gb_jobspec_request(&j->spec, "-", params, result, &req);
+	req.input_fd = in;
 	return gb_runner_submit(q->runner, &req, on_run, j, &j->run, err);
 }
 
@@ -384,6 +407,7 @@ int gb_queue_recover(struct gb_queue *q, gb_error *err)
 	for (size_t i = 0; i < n; i++)
 		json_decref(recs[i]);
 	free(recs);
+	gb_spool_tries_compact(&q->spool);
 	gb_queue_ingest(q);
 	return 0;
 }
@@ -449,7 +473,12 @@ void gb_queue_spool_event(struct gb_queue *q)
 
 void gb_queue_tick(struct gb_queue *q)
 {
-	gb_spool_expire(&q->spool, q->cfg->done_keep);
+	/* done/ may hold a week of results: scan it now and then, not at
+	 * every tick, yet at once for a short done_keep (tests, demos) */
+	if (q->ticks % QUEUE_EXPIRE_TICKS == 0 || q->cfg->done_keep < QUEUE_EXPIRE_TICKS)
+		gb_spool_expire(&q->spool, q->cfg->done_keep);
+	if (++q->ticks % QUEUE_COMPACT_TICKS == 0)
+		gb_spool_tries_compact(&q->spool);
 	if (q->incoming_waits)
 		gb_queue_ingest(q);
 }

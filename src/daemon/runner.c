@@ -40,10 +40,11 @@ struct gb_run {
 	char *result_file;
 	pid_t pid;
 	int pidfd, timerfd;
+	int input_fd;                /* grade's stdin, or -1 for /dev/null */
 	bool killed, escalated;
 	gb_run_event_fn fn;
 	void *arg;
-	uint64_t queued_ns, started_ns;
+	uint64_t queued_ns, started_ns, ended_ns; /* ended: reaped, 0 = not yet */
 };
 
 struct gb_list {
@@ -98,6 +99,7 @@ static void run_free(struct gb_run *run)
 	free(run->result_file);
 	gb_closep(&run->pidfd);
 	gb_closep(&run->timerfd);
+	gb_closep(&run->input_fd);
 	free(run);
 }
 
@@ -283,7 +285,7 @@ static void finish(struct gb_run *run, json_t *result, bool synthesized, int wai
 		.child_cpu = cpu,
 		.queued_ns = run->queued_ns,
 		.started_ns = run->started_ns,
-		.finished_ns = gb_now_ns(),
+		.finished_ns = run->ended_ns ? run->ended_ns : gb_now_ns(),
 	};
 	json_t *name = json_object_get(result, "result");
 
@@ -332,7 +334,10 @@ static int spawn(struct gb_run *run, gb_error *err)
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	if (run->input_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, run->input_fd, STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawn(&run->pid, run->r->exe, &fa, &attr, run->argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -390,7 +395,14 @@ int gb_runner_submit(struct gb_runner *r, const struct gb_grade_req *req,
 	if (!run)
 		return gb_fail(err, ENOMEM, "queueing a job");
 	run->r = r;
-	run->pidfd = run->timerfd = -1;
+	run->pidfd = run->timerfd = run->input_fd = -1;
+	if (!strcmp(req->input_file, "-")) {
+		run->input_fd = fcntl(req->input_fd, F_DUPFD_CLOEXEC, 3);
+		if (run->input_fd < 0) {
+			free(run);
+			return gb_fail_errno(err, "the input descriptor of a job");
+		}
+	}
 	run->fn = fn;
 	run->arg = arg;
 	run->argv = build_argv(r, req);
@@ -484,6 +496,12 @@ static void reap(struct gb_run *run)
 	    si.si_pid == 0)
 		return;
 	epoll_ctl(run->r->epfd, EPOLL_CTL_DEL, run->pidfd, NULL);
+	/* The slot is free: the next job starts before this one's result is
+	 * handed over (the caller's fsyncs must not leave a slot idle). */
+	run->ended_ns = gb_now_ns();
+	list_remove(&run->r->running, run);
+	run->state = GB_RUN_IS_FINISHED;
+	start_queued(run->r);
 	status = si.si_code == CLD_EXITED ? W_EXITCODE(si.si_status, 0) : si.si_status & 0x7f;
 	cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 	      (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;

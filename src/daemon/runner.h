@@ -17,7 +17,8 @@
  * The child is /proc/self/exe `grade --task T [--course C] --input F
  * [--params P] [--image I] [--time S ...] --result R --json`, started with
  * posix_spawn in its own process group (a terminal's ^C or a signal to the
- * daemon's group does not reach it), stdin and stdout on /dev/null, stderr
+ * daemon's group does not reach it), stdin the job's input fd or /dev/null,
+ * stdout on /dev/null, stderr
  * the runner's (the journal under systemd). It is watched through a pidfd.
  *
  * Killing: SIGTERM through the pidfd; `grade` kills its sandboxes and
@@ -57,7 +58,10 @@
 struct gb_grade_req {
 	const char *task_dir;     /* required */
 	const char *course_dir;   /* optional */
-	const char *input_file;   /* required: {"input": {...}} or the bare map */
+	const char *input_file;   /* required: {"input": {...}} or the bare map;
+				   * "-": read from input_fd */
+	int input_fd;             /* with input_file "-": grade's stdin (the
+				   * runner keeps a dup; the caller may close) */
 	const char *params_file;  /* optional: environment_parameters JSON */
 	const char *image;        /* optional: environment name */
 	const char *result_file;  /* required: where grade writes the result */

@@ -24,7 +24,8 @@
 #define SPOOL_NAME_MAX 96
 #define SPOOL_INOTIFY_BUF 4096
 
-static const char *const job_exts[] = { ".job", ".input", ".params", ".result", ".tries" };
+static const char *const job_exts[] = { ".job", ".input", ".params", ".result" };
+#define SPOOL_TRIES_LOG "tries"
 
 static int open_dir(int at, const char *name, mode_t mode, gid_t gid, gb_error *err)
 {
@@ -386,35 +387,71 @@ void gb_spool_forget(struct gb_spool *sp, const char *id)
 	}
 }
 
+/* The tries log: one line "ID" per attempt started, "-ID" when a graceful
+ * stop requeued it (that attempt does not count). Appended without fsync:
+ * an attempt lost with the power is one more try. One file for all jobs,
+ * not one per job: creating a file costs ext4 more than the daemon's whole
+ * work for a job. */
 unsigned gb_spool_tries(struct gb_spool *sp, const char *id)
 {
-	char name[SPOOL_NAME_MAX];
-	struct stat st;
+	_cleanup_free_ char *text = NULL;
+	gb_error err = { 0 };
+	unsigned n = 0;
 
-	snprintf(name, sizeof(name), "%s.tries", id);
-	return fstatat(sp->jobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 ? (unsigned)st.st_size
-									 : 0;
+	if (gb_read_file_at(sp->fd, SPOOL_TRIES_LOG, GB_SPOOL_RESULT_MAX, &text, &err) < 0)
+		return 0;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		if (!strcmp(line, id))
+			n++;
+		else if (line[0] == '-' && !strcmp(line + 1, id) && n)
+			n--;
+	}
+	return n;
+}
+
+static void tries_append(struct gb_spool *sp, const char *prefix, const char *id)
+{
+	char line[SPOOL_NAME_MAX];
+	_cleanup_close_ int fd = openat(sp->fd, SPOOL_TRIES_LOG,
+					O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
+					SPOOL_FILE_MODE);
+	int len = snprintf(line, sizeof(line), "%s%s\n", prefix, id);
+
+	if (fd >= 0 && gb_write_all(fd, line, (size_t)len) < 0)
+		return;
 }
 
 void gb_spool_try(struct gb_spool *sp, const char *id)
 {
-	char name[SPOOL_NAME_MAX];
-	_cleanup_close_ int fd = -1;
-
-	snprintf(name, sizeof(name), "%s.tries", id);
-	/* No fsync: an attempt lost with the power is one more try. */
-	fd = openat(sp->jobs_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC,
-		    SPOOL_FILE_MODE);
-	if (fd >= 0 && write(fd, "x", 1) < 0)
-		return;
+	tries_append(sp, "", id);
 }
 
 void gb_spool_tries_reset(struct gb_spool *sp, const char *id)
 {
+	tries_append(sp, "-", id);
+}
+
+void gb_spool_tries_compact(struct gb_spool *sp)
+{
+	_cleanup_free_ char *text = NULL;
+	char *out, *o;
+	gb_error err = { 0 };
+	struct stat st;
 	char name[SPOOL_NAME_MAX];
 
-	snprintf(name, sizeof(name), "%s.tries", id);
-	unlinkat(sp->jobs_fd, name, 0);
+	if (gb_read_file_at(sp->fd, SPOOL_TRIES_LOG, GB_SPOOL_RESULT_MAX, &text, &err) < 0)
+		return;
+	o = out = malloc(strlen(text) + 1);
+	if (!out)
+		return;
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		snprintf(name, sizeof(name), "%s.job", line[0] == '-' ? line + 1 : line);
+		if (fstatat(sp->jobs_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+			continue;
+		o += sprintf(o, "%s\n", line);
+	}
+	gb_spool_write(sp->fd, SPOOL_TRIES_LOG, out, (size_t)(o - out), false, &err);
+	free(out);
 }
 
 unsigned gb_spool_expire(struct gb_spool *sp, double keep)

@@ -6,11 +6,12 @@
  *   SPOOL/jobs/ID.job   an accepted job: {"id", "seq", "queued_at", "job"};
  *                       written with fsync + rename before the job is
  *                       acknowledged (socket) or its incoming file removed
- *   SPOOL/jobs/ID.input, ID.params, ID.result
+ *   SPOOL/jobs/ID.params, ID.result
  *                       what one grading attempt reads and writes (remade
- *                       from ID.job on every attempt)
- *   SPOOL/jobs/ID.tries one byte per attempt started (bounds a job that
- *                       keeps taking the daemon down)
+ *                       from ID.job on every attempt; the input goes to the
+ *                       grader through a memfd, never the disk)
+ *   SPOOL/tries         a line per grading attempt started (bounds a job
+ *                       that keeps taking the daemon down)
  *   SPOOL/done/ID.json  the result, fsync'd and renamed into place; only
  *                       then are the jobs/ID.* files removed
  *
@@ -85,8 +86,11 @@ void gb_spool_job_path(const struct gb_spool *sp, const char *id, const char *ex
 		       size_t size);
 /* Remove jobs/ID.* (after the result is in done/). */
 void gb_spool_forget(struct gb_spool *sp, const char *id);
-/* Attempts recorded in jobs/ID.tries; gb_spool_try adds one, reset clears. */
+/* Attempts recorded for id in SPOOL/tries; gb_spool_try adds one, reset
+ * takes one back (a graceful requeue); compact keeps the lines of the jobs
+ * still recorded (at start, after recovery). */
 unsigned gb_spool_tries(struct gb_spool *sp, const char *id);
+void gb_spool_tries_compact(struct gb_spool *sp);
 void gb_spool_try(struct gb_spool *sp, const char *id);
 void gb_spool_tries_reset(struct gb_spool *sp, const char *id);
 /* Remove results older than keep seconds; returns how many. */

@@ -107,15 +107,34 @@ if bad:
 PY
 t4=$(now)
 read -r d_self1 d_kids1 < <(cpu_of "$dpid")
+
+# 3. kill latency: a job that sleeps, killed once it grades; the time from
+#    the kill request to its `killed` result (issue 12: within a second)
+mkdir -p "$tmp/slow"
+cp "$tmp/task/task.yaml" "$tmp/slow/"
+printf '#!/bin/sh\nsleep 600\n' >"$tmp/slow/run"
+chmod +x "$tmp/slow/run"
+kills=()
+for k in 1 2 3 4 5; do
+	id=$("$gradebox" submit --socket "$tmp/gb.sock" --task "$tmp/slow" --input "$tmp/input.json")
+	until "$gradebox" status --socket "$tmp/gb.sock" "$id" | grep -q '"state": "grading"'; do
+		sleep 0.05
+	done
+	sleep 0.5 # the run file is running
+	k0=$(now)
+	"$gradebox" kill --socket "$tmp/gb.sock" "$id" | grep -q ': killed$' || die "job $id did not end as killed"
+	kills+=("$k0:$(now)")
+done
 kill -TERM "$dpid"
 wait "$dpid"
 dpid=
 
-python3 - "$out" "$jobs" "$t0" "$t1" "$t2" "$t3" "$t4" "$d_self0" "$d_self1" "$d_kids0" "$d_kids1" <<'PY'
+python3 - "$out" "$jobs" "$t0" "$t1" "$t2" "$t3" "$t4" "$d_self0" "$d_self1" "$d_kids0" "$d_kids1" "${kills[@]}" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 n = int(sys.argv[2])
-t0, t1, t2, t3, t4, s0, s1, k0, k1 = map(float, sys.argv[3:])
+t0, t1, t2, t3, t4, s0, s1, k0, k1 = map(float, sys.argv[3:12])
+kills = sorted(float(b) - float(a) for a, b in (k.split(":") for k in sys.argv[12:]))
 r = {
     "jobs": n,
     "cpus": os.cpu_count(),
@@ -124,6 +143,8 @@ r = {
     "serve_2_slots_jobs_per_s": n / (t4 - t3),
     "daemon_cpu_ms_per_job": (s1 - s0) * 1000 / n,
     "job_cpu_ms_per_job": (k1 - k0) * 1000 / n,
+    "kill_to_result_s_median": kills[len(kills) // 2],
+    "kill_to_result_s_max": kills[-1],
 }
 r["daemon_overhead_pct"] = 100 * r["daemon_cpu_ms_per_job"] / r["job_cpu_ms_per_job"] if r["job_cpu_ms_per_job"] else None
 json.dump(r, open(out, "w"), indent=2)
@@ -135,4 +156,6 @@ print("  daemon CPU per job            %7.2f ms" % r["daemon_cpu_ms_per_job"])
 print("  graders' CPU per job          %7.2f ms" % r["job_cpu_ms_per_job"])
 if r["daemon_overhead_pct"] is not None:
     print("  daemon overhead               %7.1f %%    (target < 10)" % r["daemon_overhead_pct"])
+print("  kill to killed result         %7.3f s median, %.3f s max (target < 1)"
+      % (r["kill_to_result_s_median"], r["kill_to_result_s_max"]))
 PY

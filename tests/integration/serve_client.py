@@ -22,8 +22,10 @@ TIMEOUT = 60
 
 def connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.settimeout(TIMEOUT)
+    # blocking: a unix socket's full backlog makes a non-blocking connect
+    # fail with EAGAIN where a blocking one waits its turn
     s.connect(path)
+    s.settimeout(TIMEOUT)
     return s
 
 
