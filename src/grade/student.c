@@ -32,6 +32,10 @@
 /* INGInious gives the student HOME=/task. */
 #define GB_STUDENT_HOME "HOME=/task"
 #define GB_STUDENT_ENV_MAX 256
+/* How init's message for a failed execvp begins (init.c). */
+#define GB_EXEC_FAILED "cannot execute "
+#define GB_STUDENT_EXIT_NOT_FOUND 127
+#define GB_STUDENT_EXIT_NOT_EXEC 126
 /* Room for fds beyond the three a request may carry: more than that and
  * the kernel truncates (MSG_CTRUNC) and closes the rest itself. */
 #define GB_STUDENT_CMSG_FDS 16
@@ -187,7 +191,16 @@ static void on_box_done(struct gb_job *job, struct gb_result *res, void *arg)
 	case GB_STATUS_SIGNALED: code = gb_student_code_for_signal(res->signal); break;
 	case GB_STATUS_TIMEOUT: code = GB_STUDENT_EXIT_TIMEOUT; break;
 	case GB_STATUS_MEMORY: code = GB_STUDENT_EXIT_MEMORY; break;
-	case GB_STATUS_ERROR: code = GB_STUDENT_EXIT_FAILED; text = res->message; break;
+	case GB_STATUS_ERROR:
+		/* A command that cannot be executed is the shell's 127 (not
+		 * found) or 126, which tasks test for; the reason still goes to
+		 * the caller's stderr. Anything else failed to start: 254. */
+		code = !strncmp(res->message, GB_EXEC_FAILED, strlen(GB_EXEC_FAILED))
+			       ? (strstr(res->message, strerror(ENOENT)) ? GB_STUDENT_EXIT_NOT_FOUND
+									 : GB_STUDENT_EXIT_NOT_EXEC)
+			       : GB_STUDENT_EXIT_FAILED;
+		text = res->message;
+		break;
 	}
 	if (!c->client_gone)
 		answer(c, code, text);

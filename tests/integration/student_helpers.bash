@@ -1,0 +1,44 @@
+# run_student tests: a grading sandbox served by the run_student server
+# (tests/student/gb-student-harness until `gradebox grade` serves it), with
+# /.gradebox/bin holding run_student, ssh_student, forge and probe, and
+# /task/student a directory of the test ($TASK on the host).
+HARNESS=$TOP/tests/student/gb-student-harness
+
+student_setup() {
+	gb_setup
+	[ -x "$HARNESS" ] && [ -x "$TOP/tests/student/run_student" ] ||
+		skip "no run_student harness (tests/run-tests unit builds it)"
+	[ -x "$PROBE" ] || skip "no probe binary (tests/run-tests builds it)"
+	API=$BATS_TEST_TMPDIR/api
+	TASK=$BATS_TEST_TMPDIR/task
+	mkdir -p "$API/bin" "$TASK"
+	chmod 755 "$BATS_TEST_TMPDIR" "$API" "$API/bin"
+	# Each sandbox has its own uid slot: until /task/student is idmapped
+	# for each, the grader's and the student's files meet through modes.
+	chmod 777 "$TASK"
+	cp "$TOP/tests/student/run_student" "$TOP/tests/student/forge" "$API/bin/"
+	cp "$PROBE" "$API/bin/probe"
+	cp "$PROBE" "$TASK/probe" # for the student: only /task/student is shared
+	ln -s run_student "$API/bin/ssh_student"
+}
+
+# grading [HARNESS OPTIONS] SCRIPT: run SCRIPT with sh in a grading sandbox
+# (cwd /task). The harness prints its stats line last on stderr.
+grading() {
+	local opts=()
+	while [ $# -gt 1 ]; do
+		opts+=("$1")
+		shift
+	done
+	"$HARNESS" --rootfs "$ROOTFS" --task-student "$TASK" --api "$API" "${opts[@]}" \
+		-- /bin/sh -c "umask 022; $1"
+}
+
+# student_script NAME TEXT: a script the student runs as `sh /task/student/NAME`.
+student_script() {
+	printf '%s\n' "$2" >"$TASK/$1"
+	chmod 644 "$TASK/$1"
+}
+
+# host_pids PATTERN: host processes whose whole command line is PATTERN.
+host_pids() { pgrep -xf "$1" || true; }
