@@ -9,7 +9,8 @@
  *   extrafds   a valid request with 5 descriptors
  *   dirfd      a valid request whose stdout is a directory
  *   garbage    random bytes
- *   flood N    N connections, each closed at once (prints `flood: N done`)
+ *   flood N    N connections one after the other, each closed at once
+ *              (connect waits while the backlog is full; prints `flood: N done`)
  *   hold N     N connections held open at once, then all closed */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,7 +95,7 @@ int main(int argc, char **argv)
 		long want = argc > 2 ? atol(argv[2]) : 10000, done = 0;
 		int *held = calloc((size_t)want, sizeof(int));
 		for (long i = 0; i < want && held; i++) {
-			s = dial(SOCK_NONBLOCK);
+			s = dial(!strcmp(what, "hold") ? SOCK_NONBLOCK : 0);
 			if (s < 0)
 				continue; /* the backlog is full: that connect waits or fails */
 			if (!strcmp(what, "flood"))
