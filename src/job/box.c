@@ -236,6 +236,13 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 							     : b->out.sandbox_end;
 	}
 	spec->mount.job_dir = job->cfg->run_dir;
+	if (job->scratch_fd >= 0) {
+		if (mkdirat(job->scratch_fd, name, 0755) < 0)
+			return gb_fail_errno(err, "make the box directory %s", name);
+		snprintf(b->job_dir, sizeof(b->job_dir), "%s/%s", job->cfg->run_dir, name);
+		spec->mount.job_dir = b->job_dir;
+		spec->mount.scratch_ready = true;
+	}
 	spec->mount.disk_bytes = b->lim->disk_bytes;
 	spec->fsize_bytes = b->lim->fsize_bytes;
 	spec->nofile = b->lim->nofile;

@@ -11,6 +11,7 @@ struct gb_box {
 	const struct gb_limits *lim;
 	struct gb_result *res;
 	int scratch_fd, timerfd;
+	char job_dir[PATH_MAX]; /* its directory on the job tmpfs, if the job has one */
 	uint64_t started_ns, ended_ns; /* ended: init reaped */
 	bool init_done, have_status, killed;
 	int wait_status;

@@ -10,6 +10,8 @@
 #include "box.h"
 
 #include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -82,6 +84,7 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 	memset(job, 0, sizeof(*job));
 	job->cfg = cfg;
 	job->cg.v2_fd = -1;
+	job->scratch_fd = -1;
 	for (size_t i = 0; i < GB_JOB_MAX_WATCHES; i++)
 		job->watches[i].fd = -1;
 	signal(SIGPIPE, SIG_IGN);
@@ -133,9 +136,34 @@ int gb_job_close(struct gb_job *job, gb_error *err)
 		}
 	}
 	gb_closep(&job->sigfd);
+	gb_closep(&job->scratch_fd);
 	if (gb_cg_destroy(&job->cg, err) < 0)
 		r = -1;
 	return r;
+}
+
+int gb_job_scratch(struct gb_job *job, uint64_t disk_bytes, gb_error *err)
+{
+	uint64_t inodes = disk_bytes / GB_MOUNT_BYTES_PER_INODE;
+	char opts[128];
+
+	if (inodes < GB_MOUNT_MIN_INODES)
+		inodes = GB_MOUNT_MIN_INODES;
+	if (unshare(CLONE_NEWNS) < 0)
+		return gb_fail_errno(err, "unshare the supervisor's mount namespace");
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return gb_fail_errno(err, "make / private");
+	if (disk_bytes)
+		snprintf(opts, sizeof(opts), "mode=0700,size=%llu,nr_inodes=%llu",
+			 (unsigned long long)disk_bytes, (unsigned long long)inodes);
+	else
+		snprintf(opts, sizeof(opts), "mode=0700");
+	if (mount("gradebox-job", job->cfg->run_dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0)
+		return gb_fail_errno(err, "mount the job tmpfs on %s", job->cfg->run_dir);
+	job->scratch_fd = open(job->cfg->run_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (job->scratch_fd < 0)
+		return gb_fail_errno(err, "open the job tmpfs");
+	return 0;
 }
 
 int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err)

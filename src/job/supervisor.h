@@ -65,6 +65,7 @@ struct gb_job {
 	unsigned nboxes;        /* boxes ever started (names box-N) */
 	struct gb_box *boxes[GB_JOB_MAX_BOXES]; /* running ones */
 	int sigfd;
+	int scratch_fd;         /* root of the job tmpfs (gb_job_scratch), -1 if none */
 	int interrupted;        /* signal that stopped the job, 0 if none */
 	struct {
 		int fd;
@@ -86,6 +87,15 @@ struct gb_box_io {
 typedef void (*gb_box_done_fn)(struct gb_job *job, struct gb_result *res, void *arg);
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
+/* Give the job one tmpfs of disk_bytes (and as many inodes as
+ * GB_MOUNT_BYTES_PER_INODE allows) for every box it starts from now on:
+ * each box's writable layer, /tmp and the files the caller shares between
+ * boxes, so one disk limit covers them all. The supervisor moves into a
+ * mount namespace of its own and mounts it over run_dir there: the host
+ * never sees it, and it goes with the supervisor, however it ends. Its
+ * root stays open in scratch_fd: prepare files relative to it, never by
+ * path. */
+int gb_job_scratch(struct gb_job *job, uint64_t disk_bytes, gb_error *err);
 /* Start a sandbox under `lim`; `res` is filled (res->done set) when it has
  * ended and is cleaned up. Setup failures are results too (status error,
  * exit 254, the message). spec, lim and io must live until then. */

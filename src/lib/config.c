@@ -82,6 +82,8 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 
 	if (!strcmp(key, "state_dir"))
 		return set_path(cfg->state_dir, sizeof(cfg->state_dir), key, value, err);
+	if (!strcmp(key, "helpers_dir"))
+		return set_path(cfg->helpers_dir, sizeof(cfg->helpers_dir), key, value, err);
 	if (!strcmp(key, "run_dir"))
 		return set_path(cfg->run_dir, sizeof(cfg->run_dir), key, value, err);
 	if (!strcmp(key, "cgroup_root")) {
@@ -196,6 +198,7 @@ static const struct {
 } env_keys[] = {
 	{ "GRADEBOX_STATE_DIR", "state_dir" },
 	{ "GRADEBOX_RUN_DIR", "run_dir" },
+	{ "GRADEBOX_HELPERS_DIR", "helpers_dir" },
 	{ "GRADEBOX_CGROUP_ROOT", "cgroup_root" },
 	{ "GRADEBOX_SECCOMP_PROFILE", "seccomp_profile" },
 	{ "GRADEBOX_DEFAULT_IMAGE", "default_image" },
@@ -261,6 +264,10 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 	if (access(cfg->seccomp_profile, R_OK) < 0)
 		snprintf(cfg->seccomp_profile, sizeof(cfg->seccomp_profile), "%s",
 			 GB_SRCDIR "/runtime/seccomp-default.txt");
+	/* Installed helpers first; a build-tree binary uses the build tree's. */
+	snprintf(cfg->helpers_dir, sizeof(cfg->helpers_dir), "%s", GB_PKGLIBEXECDIR "/helpers");
+	if (access(cfg->helpers_dir, R_OK) < 0)
+		snprintf(cfg->helpers_dir, sizeof(cfg->helpers_dir), "%s", GB_BUILDDIR "/helpers");
 
 	snprintf(cfg->config_file, sizeof(cfg->config_file), "%s", file ? file : GB_DEFAULT_CONFIG);
 	if (load_file(cfg, cfg->config_file, file != NULL, err) < 0)

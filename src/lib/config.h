@@ -62,6 +62,9 @@ struct gb_config {
 	char cgroup_root[PATH_MAX]; /* "" = auto-detect the delegated subtree */
 	char seccomp_profile[PATH_MAX];
 	char default_image[256];
+	/* The container API: bin/ (the helpers, /.gradebox/bin in a grading
+	 * sandbox) and python/ (/.gradebox/python). */
+	char helpers_dir[PATH_MAX];
 	/* Images whose sandboxes may nest containers (make namespaces, mount),
 	 * space-separated: the per-environment form of `run --nested`. */
 	char nested_images[GB_CONFIG_NESTED_IMAGES_MAX];

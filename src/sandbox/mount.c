@@ -149,6 +149,61 @@ static int attach_tree(int rootfd, int tree, const char *what, const char *path,
 	return attach(tree, target, path, err);
 }
 
+static int new_fs(const char *type, const char *opts, uint64_t attrs, gb_error *err);
+
+/* Idmap a bind's tree (gb_bind.idmap): a filesystem that cannot (tmpfs
+ * before Linux 6.3) keeps its plain ids. */
+static void idmap_tree(const struct gb_mount_plan *p, const struct gb_bind *b)
+{
+	int ns = b->idmap_fd >= 1 ? b->idmap_fd : p->userns_fd;
+
+	if (b->idmap && ns >= 0)
+		(void)setattr(b->tree, MOUNT_ATTR_IDMAP, 0, ns, false);
+}
+
+/* A writable overlay over bind i (gb_bind.overlay): its tree, attached
+ * under the job tmpfs as the only lower layer, upper and work beside it. */
+static int mount_overlay_bind(const struct gb_mount_plan *p, size_t i, int rootfd,
+			      gb_error *err)
+{
+	const struct gb_bind *b = &p->binds[i];
+	char lower[32], upper[32], work[32], opts[128];
+	_cleanup_close_ int target = -1, ov = -1;
+
+	snprintf(lower, sizeof(lower), "ovl-%zu", i);
+	snprintf(upper, sizeof(upper), "ovu-%zu", i);
+	snprintf(work, sizeof(work), "ovw-%zu", i);
+	if (setattr(b->tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, -1,
+		    true) < 0)
+		return gb_fail_errno(err, "make %s read-only", b->src);
+	if (mkdir(lower, 0755) < 0 || mkdir(upper, 0755) < 0 || mkdir(work, 0700) < 0 ||
+	    chown(upper, p->root_uid + b->overlay_owner, p->root_uid + b->overlay_owner) < 0)
+		return gb_fail_errno(err, "prepare the overlay of %s", b->src);
+	if (move_mount(b->tree, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return gb_fail_errno(err, "attach %s", b->src);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	ov = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
+	if (ov < 0)
+		return gb_context(err, "overlay of %s", b->src);
+	target = mkpath_in(rootfd, b->dst, true, err);
+	if (target < 0)
+		return gb_context(err, "overlay of %s on %s", b->src, b->dst);
+	return attach(ov, target, b->dst, err);
+}
+
+static int mount_bind(const struct gb_mount_plan *p, size_t i, int rootfd, gb_error *err)
+{
+	const struct gb_bind *b = &p->binds[i];
+	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+
+	idmap_tree(p, b);
+	if (b->overlay)
+		return mount_overlay_bind(p, i, rootfd, err);
+	if (!b->rw)
+		attrs |= MOUNT_ATTR_RDONLY;
+	return attach_tree(rootfd, b->tree, b->src, b->dst, attrs, err);
+}
+
 static int clone_tree(const char *src, bool recursive, gb_error *err)
 {
 	int tree = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
@@ -197,6 +252,16 @@ static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 	static const char *const dirs[] = { "upper", "work", "l", GB_ROOT_DIR, "tmp", "shm",
 					    "dev", "empty" };
 
+	if (p->scratch_ready) {
+		/* the job's tmpfs, made by the supervisor: only our directory */
+		struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+					.resolve = RESOLVE_NO_SYMLINKS };
+		_cleanup_close_ int dir = (int)GB_RETRY(syscall(SYS_openat2, AT_FDCWD, p->job_dir,
+								&how, sizeof(how)));
+		if (dir < 0 || fchdir(dir) < 0)
+			return gb_fail_errno(err, "enter the job directory %s", p->job_dir);
+		goto made;
+	}
 	if (p->disk_bytes) {
 		uint64_t inodes = p->disk_bytes / GB_MOUNT_BYTES_PER_INODE;
 		snprintf(opts, sizeof(opts), "mode=0755,size=%llu,nr_inodes=%llu",
@@ -209,6 +274,7 @@ static int mount_scratch(const struct gb_mount_plan *p, gb_error *err)
 		return gb_fail_errno(err, "mount the job tmpfs on %s", p->job_dir);
 	if (chdir(p->job_dir) < 0)
 		return gb_fail_errno(err, "chdir %s", p->job_dir);
+made:
 	for (size_t i = 0; i < GB_ARRAY_SIZE(dirs); i++)
 		if (mkdir(dirs[i], 0755) < 0)
 			return gb_fail_errno(err, "mkdir %s/%s", p->job_dir, dirs[i]);
@@ -462,6 +528,11 @@ int gb_mount_take_tree(const char *src, bool recursive, gb_error *err)
 	return tree;
 }
 
+int gb_mount_idmap(int tree, int userns_fd)
+{
+	return setattr(tree, MOUNT_ATTR_IDMAP, 0, userns_fd, false);
+}
+
 int gb_mount_check_rw_binds(const struct gb_bind *binds, size_t nbinds, uint64_t disk_bytes,
 			    gb_error *err)
 {
@@ -545,14 +616,9 @@ int gb_mount_sandbox(const struct gb_mount_plan *p, int *scratch_fd, gb_error *e
 	}
 	if (attach(tmp_tree, sys[GB_SYS_TMP], "/tmp", err) < 0)
 		goto out;
-	for (size_t i = 0; i < p->nbinds; i++) {
-		const struct gb_bind *b = &p->binds[i];
-		uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
-		if (!b->rw)
-			attrs |= MOUNT_ATTR_RDONLY;
-		if (attach_tree(rootfd, b->tree, b->src, b->dst, attrs, err) < 0)
+	for (size_t i = 0; i < p->nbinds; i++)
+		if (mount_bind(p, i, rootfd, err) < 0)
 			goto out;
-	}
 	if (mount_proc(sys[GB_SYS_PROC], err) < 0)
 		goto out;
 	r = pivot(err);

@@ -40,12 +40,28 @@ struct gb_bind {
 		     * into that sandbox: one tree serves one sandbox. */
 	char *dst;  /* absolute path inside the sandbox */
 	bool rw;
+	/* Show the tree's files through an id mapping (an idmapped mount):
+	 * with idmap_fd < 1, the sandbox's own user namespace, so a file the
+	 * disk says uid N belongs to uid N inside, whatever the uid slot; else
+	 * that user namespace (a custom map, gb_userns_create_map). A
+	 * filesystem that cannot idmap gets a plain bind. */
+	bool idmap;
+	int idmap_fd;
+	/* Writable without writing the source: an overlay with the tree as its
+	 * only lower layer and its upper layer in the job tmpfs (so --disk
+	 * counts the writes); the overlay's root belongs to overlay_owner
+	 * (an id inside). */
+	bool overlay;
+	uid_t overlay_owner;
 };
 
 struct gb_mount_plan {
 	const char *job_dir;   /* existing host directory to mount the job tmpfs
 				* on; in the sandbox's own mount namespace, so
 				* boxes sharing it never see each other */
+	bool scratch_ready;    /* job_dir is already an empty directory on a
+				* tmpfs of the job's (shared by its boxes, so one
+				* disk limit covers them all): use it as is */
 	uint64_t disk_bytes;   /* size of the job tmpfs, which also bounds its
 				* inodes (GB_MOUNT_BYTES_PER_INODE); 0 = tmpfs
 				* defaults (half the RAM, as many inodes as pages) */
@@ -66,6 +82,10 @@ struct gb_mount_plan {
  * fd. A sandbox's init cannot clone a mount of the host's namespace from
  * its own, but attaches a detached tree made before its clone3. */
 int gb_mount_take_tree(const char *src, bool recursive, gb_error *err);
+
+/* Idmap a detached tree through userns_fd (an idmapped mount); -1 with
+ * errno set where its filesystem cannot (tmpfs before Linux 6.3). */
+int gb_mount_idmap(int tree, int userns_fd);
 
 /* Writes through a :rw bind land on the host's filesystem, not in the job
  * tmpfs that --disk sizes: with a disk limit, refuse a :rw bind whose

@@ -270,8 +270,9 @@ int gb_sandbox_spawn(struct gb_sandbox_spec *spec, struct gb_sandbox *sb, gb_err
 
 	gb_sandbox_init(sb);
 	/* Concurrent supervisors start their search at different slots. */
-	if (gb_userns_create(GB_UID_LOCK_FILE, spec->uid_base, spec->uid_slots,
-			     (unsigned)getpid(), &sb->userns, err) < 0)
+	if (spec->userns ? gb_userns_dup(spec->userns, &sb->userns, err) < 0
+			 : gb_userns_create(GB_UID_LOCK_FILE, spec->uid_base, spec->uid_slots,
+					    (unsigned)getpid(), &sb->userns, err) < 0)
 		return -1;
 	if (sched_getaffinity(0, sizeof(spec->cpus), &spec->cpus) < 0)
 		return gb_fail_errno(err, "sched_getaffinity");

@@ -35,6 +35,10 @@ struct gb_sandbox_spec {
 	uint64_t nofile;             /* RLIMIT_NOFILE, 0 = unchanged */
 	uid_t uid_base;              /* host id of uid 0 inside slot 0 (userns.h) */
 	unsigned uid_slots;          /* id ranges to take a free one from */
+	const struct gb_userns *userns; /* NULL: take a uid slot and make a user
+				      * namespace; else use this one (the caller
+				      * keeps it: a grading job shares its ids
+				      * with the files it prepares) */
 	int cgroup_fd;               /* clone into this v2 cgroup, -1 = stay */
 	int cg_attach_fds[2];        /* v1 `tasks` files init writes itself into */
 	cpu_set_t cpus;              /* filled in: the CPUs the command may use */

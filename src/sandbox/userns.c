@@ -151,6 +151,46 @@ static pid_t clone_owned_by(uid_t owner, gb_error *err)
 	return pid;
 }
 
+int gb_userns_create_map(uid_t owner, const char *uid_map, const char *gid_map, int *fd,
+			 gb_error *err)
+{
+	char path[64];
+	int status, r = -1;
+	pid_t pid = clone_owned_by(owner, err);
+
+	if (pid < 0)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	if (gb_write_file(path, uid_map, err) < 0)
+		goto reap;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	if (gb_write_file(path, gid_map, err) < 0)
+		goto reap;
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		gb_fail_errno(err, "open %s", path);
+	else
+		r = 0;
+reap:
+	GB_RETRY(waitpid(pid, &status, 0));
+	return r;
+}
+
+int gb_userns_dup(const struct gb_userns *from, struct gb_userns *to, gb_error *err)
+{
+	gb_userns_init(to);
+	to->fd = fcntl(from->fd, F_DUPFD_CLOEXEC, 0);
+	to->slot_fd = from->slot_fd >= 0 ? fcntl(from->slot_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (to->fd < 0 || (from->slot_fd >= 0 && to->slot_fd < 0)) {
+		gb_userns_close(to);
+		return gb_fail_errno(err, "dup the user namespace");
+	}
+	to->slot = from->slot;
+	to->host_base = from->host_base;
+	return 0;
+}
+
 int gb_userns_create(const char *lock_path, uid_t base, unsigned slots, unsigned first,
 		     struct gb_userns *ns, gb_error *err)
 {

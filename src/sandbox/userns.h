@@ -49,6 +49,14 @@ int gb_userns_create(const char *lock_path, uid_t base, unsigned slots, unsigned
 /* Take a free slot only (no namespace): fills slot_fd, slot, host_base. */
 int gb_userns_slot_take(const char *lock_path, uid_t base, unsigned slots, unsigned first,
 			struct gb_userns *ns, gb_error *err);
+/* A user namespace owned by host uid `owner` with these maps (the text of
+ * /proc/PID/uid_map and gid_map), never entered: for idmapped mounts that
+ * show files with ids of the caller's choosing. */
+int gb_userns_create_map(uid_t owner, const char *uid_map, const char *gid_map, int *fd,
+			 gb_error *err);
+/* Another handle on the same namespace and slot (the slot stays taken
+ * until every handle is closed). */
+int gb_userns_dup(const struct gb_userns *from, struct gb_userns *to, gb_error *err);
 /* Close the namespace fd and give the slot back. */
 void gb_userns_close(struct gb_userns *ns);
 
