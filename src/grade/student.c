@@ -294,13 +294,16 @@ static int prepare(struct gb_student_call *c, gb_error *err)
 		s->mount.lowers = c->img.layers;
 		s->mount.nlowers = c->img.nlayers;
 	}
-	c->binds[nb] = (struct gb_bind){ .src = GB_STUDENT_DIR, .dst = GB_STUDENT_DIR, .rw = true };
+	/* Idmapped into the student's own user namespace: uid 4242 on disk is
+	 * 4242 in the grading sandbox and in every student one. */
+	c->binds[nb] = (struct gb_bind){ .src = GB_STUDENT_DIR, .dst = GB_STUDENT_DIR, .rw = true,
+					 .idmap = true };
 	c->binds[nb].tree = take_tree_fd(env->task_student_fd, false, err);
 	if (c->binds[nb++].tree < 0)
 		return gb_context(err, GB_STUDENT_DIR);
 	if (env->course_student_fd >= 0) {
 		c->binds[nb] = (struct gb_bind){ .src = GB_STUDENT_COURSE_DIR,
-						 .dst = GB_STUDENT_COURSE_DIR };
+						 .dst = GB_STUDENT_COURSE_DIR, .idmap = true };
 		c->binds[nb].tree = take_tree_fd(env->course_student_fd, true, err);
 		if (c->binds[nb++].tree < 0)
 			return gb_context(err, GB_STUDENT_COURSE_DIR);
@@ -322,6 +325,7 @@ static int prepare(struct gb_student_call *c, gb_error *err)
 	s->uid = s->gid = s->root ? 0 : GB_STUDENT_UID;
 	s->hostname = env->hostname;
 	s->seccomp_profile = env->seccomp_profile;
+	s->userns = env->userns;
 
 	c->lim = *own;
 	c->lim.cpu_time = min_limit(c->req.time_s, own->cpu_time);

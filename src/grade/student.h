@@ -41,9 +41,16 @@ struct gb_student_env {
 	const char *seccomp_profile;
 	const char *hostname;
 	int sock_dir_fd;                     /* host dir the socket is made in */
+	/* fds opened in the supervisor's mount namespace as it is when the
+	 * boxes start (after gb_job_scratch): trees are cloned from them */
 	int task_student_fd;                 /* the dir shown as /task/student (rw) */
 	int course_student_fd;               /* /course/common/student (ro), -1 = none */
 	const struct gb_result *grading_res; /* the grading box (--share-network) */
+	/* NULL: each student sandbox takes a uid slot of its own and sees
+	 * /task/student through an idmapped bind. Where the directory's
+	 * filesystem cannot be idmapped (tmpfs before Linux 6.3), the grading
+	 * sandbox's user namespace, shared so that both see the same owners. */
+	const struct gb_userns *userns;
 };
 
 struct gb_student_stats {

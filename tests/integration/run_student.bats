@@ -56,6 +56,22 @@ ls /task; cat /task/run.secret 2>/dev/null || echo no-secret'
 		"$(sed -n 's/.*cpu_time=\([0-9.]*\).*/\1/p' <<<"$output")")" ]
 }
 
+@test "run_student: /task/student shows the same owners, uid 4242, to the grader and the student" {
+	# Each sandbox has its own uid slot; the bind is idmapped into each.
+	if [ "$(stat -f -c %T "$TASK")" = tmpfs ] &&
+		[ "$(printf '%s\n6.3\n' "$(uname -r | cut -d. -f1,2)" | sort -V | head -1)" != 6.3 ]; then
+		skip "tmpfs cannot be idmapped before Linux 6.3 (student boxes share the grader's slot there)"
+	fi
+	student_script s.sh 'cat /task/student/g; echo s > /task/student/s; chmod 600 /task/student/s
+stat -c "%u %a" /task/student/g'
+	run grading 'echo g > /task/student/g; chmod 600 /task/student/g
+		run_student sh /task/student/s.sh; cat /task/student/s; stat -c "%u %a" /task/student/s'
+	[ "$status" -eq 0 ]
+	[ "$(head -4 <<<"$output")" = "$(printf 'g\n4242 600\ns\n4242 600')" ]
+	# and on the disk too: the files belong to 4242, no slot's host id
+	[ "$(stat -c %u "$TASK/g" "$TASK/s" | tr '\n' ' ')" = "4242 4242 " ]
+}
+
 @test "run_student: the cwd is the caller's inside /task/student, else /task/student" {
 	run grading 'mkdir /task/student/sub && cd /task/student/sub && run_student pwd
 		cd / && run_student pwd'

@@ -86,9 +86,13 @@ echo x > /task/run 2>/dev/null; echo x > /task/new 2>/dev/null; echo student-ran
 	[ "$(grep '^rc=' <<<"$output" | tr '\n' ' ')" = "rc=252 rc=253 rc=0 " ]
 }
 
-@test "student: its writable space is bounded by the grading sandbox's disk limit" {
-	run grading --disk 8 'run_student "dd if=/dev/zero of=/tmp/fill bs=1M count=20"; echo rc=$?'
+@test "student: cannot fill the job's disk beyond its limit" {
+	# One job tmpfs of --disk for all its boxes: the grader's 5 MB and the
+	# student's 5 MB do not both fit in 8.
+	run grading --disk 8 --job-disk 'dd if=/dev/zero of=/tmp/g bs=1M count=5 2>/dev/null; echo grader=$?
+		run_student "dd if=/dev/zero of=/tmp/fill bs=1M count=5"; echo rc=$?'
 	[ "$status" -eq 0 ]
+	grep -qx 'grader=0' <<<"$output"
 	grep -q 'No space left on device' <<<"$output"
 	[ "$(grep '^rc=' <<<"$output")" = rc=1 ]
 }

@@ -4,7 +4,9 @@
  * --task-student DIR bound rw at /task/student and --api DIR bound ro at
  * /.gradebox (DIR/bin first on PATH; the socket DIR/sock made here), then
  * prints the server's stats on stderr as `student_runs=N refused=N
- * cpu_time=S max_parallel=N` and exits with the sandbox's code. */
+ * cpu_time=S max_parallel=N` and exits with the sandbox's code. With
+ * --job-disk, one tmpfs of --disk serves every box of the job (the grading
+ * sandbox's and the students' writable layers and /tmp). */
 #include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -32,6 +34,7 @@ int main(int argc, char **argv)
 		{ "time", required_argument, NULL, 'T' }, { "hard-time", required_argument, NULL, 'H' },
 		{ "memory", required_argument, NULL, 'm' }, { "pids", required_argument, NULL, 'p' },
 		{ "disk", required_argument, NULL, 'd' }, { "parallel", required_argument, NULL, 'P' },
+		{ "job-disk", no_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *rootfs = NULL, *task = NULL, *course = NULL, *api = NULL;
@@ -48,6 +51,7 @@ int main(int argc, char **argv)
 	struct gb_job job;
 	char *lower[1];
 	int c, tree;
+	bool job_disk = false;
 	static char *envp[] = { "PATH=/.gradebox/bin:/usr/bin:/bin", "HOME=/task", NULL };
 
 	if (gb_config_load(&cfg, &err) < 0)
@@ -63,6 +67,7 @@ int main(int argc, char **argv)
 		case 'm': lim.memory_bytes = strtoull(optarg, NULL, 10) * MB; break;
 		case 'p': lim.pids = strtoull(optarg, NULL, 10); break;
 		case 'd': lim.disk_bytes = strtoull(optarg, NULL, 10) * MB; break;
+		case 'J': job_disk = true; break;
 		case 'P':
 			if (gb_config_set(&cfg, "student_parallel", optarg, &err) < 0)
 				return die("--parallel", &err);
@@ -78,16 +83,10 @@ int main(int argc, char **argv)
 	env.rootfs = rootfs;
 	env.envp = envp;
 	env.seccomp_profile = cfg.seccomp_profile;
-	env.sock_dir_fd = open(api, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	env.task_student_fd = open(task, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (course)
-		env.course_student_fd = open(course, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (env.sock_dir_fd < 0 || env.task_student_fd < 0 || (course && env.course_student_fd < 0))
-		return die("open --api, --task-student or --course-student", NULL);
 	env.grading_res = &res;
 
 	binds[0] = (struct gb_bind){ .src = (char *)task, .dst = "/task/student", .rw = true,
-				     .tree = gb_mount_take_tree(task, false, &err) };
+				     .idmap = true, .tree = gb_mount_take_tree(task, false, &err) };
 	binds[1] = (struct gb_bind){ .src = (char *)api, .dst = "/.gradebox",
 				     .tree = gb_mount_take_tree(api, false, &err) };
 	tree = gb_mount_take_tree(rootfs, false, &err);
@@ -107,6 +106,21 @@ int main(int argc, char **argv)
 
 	if (gb_job_open(&job, &cfg, &err) < 0)
 		return die("job", &err);
+	/* --job-disk: one tmpfs of --disk for every box of the job */
+	if (job_disk && gb_job_scratch(&job, lim.disk_bytes, &err) < 0) {
+		gb_job_close(&job, &err);
+		return die("job tmpfs", &err);
+	}
+	/* Opened in the mount namespace the trees are cloned in (the job
+	 * tmpfs gives the supervisor one of its own). */
+	env.sock_dir_fd = open(api, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	env.task_student_fd = open(task, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (course)
+		env.course_student_fd = open(course, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (env.sock_dir_fd < 0 || env.task_student_fd < 0 || (course && env.course_student_fd < 0)) {
+		gb_job_close(&job, &err);
+		return die("open --api, --task-student or --course-student", NULL);
+	}
 	if (gb_student_server_open(&srv, &job, &env, &err) < 0) {
 		gb_job_close(&job, &err);
 		return die("run_student server", &err);
