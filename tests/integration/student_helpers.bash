@@ -16,10 +16,17 @@ student_setup() {
 	# Each sandbox has its own uid slot: until /task/student is idmapped
 	# for each, the grader's and the student's files meet through modes.
 	chmod 777 "$TASK"
-	cp "$TOP/tests/student/run_student" "$TOP/tests/student/forge" "$API/bin/"
+	# The container API binary when built (make), else the client alone.
+	if [ -x "$TOP/helpers/bin/gradebox-api" ]; then
+		cp "$TOP/helpers/bin/gradebox-api" "$API/bin/"
+		ln -s gradebox-api "$API/bin/run_student"
+	else
+		cp "$TOP/tests/student/run_student" "$API/bin/"
+	fi
+	ln -s run_student "$API/bin/ssh_student"
+	cp "$TOP/tests/student/forge" "$API/bin/"
 	cp "$PROBE" "$API/bin/probe"
 	cp "$PROBE" "$TASK/probe" # for the student: only /task/student is shared
-	ln -s run_student "$API/bin/ssh_student"
 }
 
 # grading [HARNESS OPTIONS] SCRIPT: run SCRIPT with sh in a grading sandbox
