@@ -19,6 +19,7 @@
 
 struct classified {
 	bool is_opt;
+	bool dashdash; /* the first "--": taken by what follows, else extra */
 	int idx;             /* option index, HELP_IDX, or UNKNOWN_IDX */
 	const char *optstr;  /* the option string as argparse names it */
 	const char *explicit_arg;
@@ -284,9 +285,15 @@ static int consume_positionals(struct state *st, int start, int end, int *rc)
 	int i = start;
 	while (st->pos_done < sp->npos) {
 		const struct api_pos *p = &sp->pos[st->pos_done];
+		/* "--" goes with the positional after it (argparse drops it) */
+		int from = i;
+		while (i < end && st->cl[i].dashdash)
+			i++;
 		int take = p->nargs == API_ONE ? 1 : end - i;
-		if (p->nargs == API_ONE && i >= end)
+		if (p->nargs == API_ONE && i >= end) {
+			i = from;
 			break;
+		}
 		st->out->posv[st->pos_done] = st->argv + i;
 		st->out->posn[st->pos_done] = (size_t)take;
 		if (p->check) {
@@ -304,6 +311,8 @@ static int consume_positionals(struct state *st, int start, int end, int *rc)
 			}
 		}
 		i += take;
+		while (i < end && st->cl[i].dashdash)
+			i++;
 		st->pos_done++;
 	}
 	return i;
@@ -325,12 +334,13 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 	struct classified *cl = api_xmalloc(sizeof(*cl) * (size_t)(argc + 1));
 	int n = 0, dashdash = -1;
 	for (int i = 1; i < argc; i++) {
+		args[n] = argv[i];
+		cl[n].dashdash = false;
 		if (dashdash < 0 && !strcmp(argv[i], "--")) {
 			dashdash = n;
-			continue;
-		}
-		args[n] = argv[i];
-		if (dashdash >= 0) {
+			cl[n].is_opt = false;
+			cl[n].dashdash = true;
+		} else if (dashdash >= 0) {
 			cl[n].is_opt = false;
 		} else if ((*rc = classify(&st, argv[i], &cl[n])) != 0) {
 			return 1;
@@ -406,13 +416,16 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 				return 1;
 			}
 			if (takes) {
-				if (start + 1 >= n || cl[start + 1].is_opt) {
+				int at = start + 1;
+				if (at < n && cl[at].dashdash)
+					at++;
+				if (at >= n || cl[at].is_opt) {
 					*rc = arg_error(spec, idx, "expected one argument");
 					return 1;
 				}
 				pend[npend] = idx;
-				pval[npend++] = args[start + 1];
-				stop = start + 2;
+				pval[npend++] = args[at];
+				stop = at + 1;
 			} else {
 				pend[npend] = idx;
 				pval[npend++] = NULL;

@@ -14,6 +14,9 @@ int gb_cmd_run(int argc, char **argv, struct gb_config *cfg);
 /* runs gradebox-image, which calls gb_cmd_image_main */
 int gb_cmd_image(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_image_main(int argc, char **argv, struct gb_config *cfg);
+/* runs gradebox-grade, which calls gb_cmd_grade_main */
+int gb_cmd_grade(int argc, char **argv, struct gb_config *cfg);
+int gb_cmd_grade_main(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_check(int argc, char **argv, struct gb_config *cfg);
 int gb_cmd_gc(int argc, char **argv, struct gb_config *cfg);
 

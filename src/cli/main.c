@@ -14,12 +14,15 @@ static const char usage[] =
 	"  run [--rootfs DIR | --image NAME] [options] -- CMD ARG...\n"
 	"                      run CMD in a fresh sandbox (see gradebox(1))\n"
 	"  image import FILE|DIR [--name NAME] | list | inspect NAME | rm NAME\n"
+	"  grade --task DIR --input FILE|- [--course DIR] [--result FILE] [--json]\n"
+	"                      grade an INGInious submission (see gradebox(1))\n"
 	"  check               what this host supports, and what to change\n"
 	"  gc                  remove what a killed supervisor left behind\n";
 
 static const struct gb_command commands[] = {
 	{ "run", gb_cmd_run },
 	{ "image", gb_cmd_image },
+	{ "grade", gb_cmd_grade },
 	{ "check", gb_cmd_check },
 	{ "gc", gb_cmd_gc },
 };

@@ -66,6 +66,12 @@ static __attribute__((noreturn)) void exec_command(const struct gb_sandbox_spec 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	for (size_t i = 0; i < GB_ARRAY_SIZE(forwarded); i++)
 		signal(forwarded[i], SIG_DFL);
+	/* The supervisor ignores these (job.c); an ignored signal stays
+	 * ignored across execve, and a command that never dies of SIGPIPE
+	 * spins on EPIPE (`yes | head`). */
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGTTIN, SIG_DFL);
+	signal(SIGTTOU, SIG_DFL);
 	/* Own session: no controlling terminal, so no TIOCSTI into the host's. */
 	if (setsid() < 0) {
 		gb_fail_errno(&err, "setsid");

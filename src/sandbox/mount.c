@@ -59,9 +59,10 @@ static int openat2_in(int rootfd, const char *path, int flags)
 }
 
 /* Create (as directories, or a file for the last component when !dir) every
- * missing component of path inside rootfd, then return an O_PATH fd of it.
+ * missing component of path inside rootfd, owned by `owner` (root inside:
+ * not nobody), then return an O_PATH fd of it.
  * Symlinks in an existing component resolve inside the root. */
-static int mkpath_in(int rootfd, const char *path, bool dir, gb_error *err)
+static int mkpath_in(int rootfd, const char *path, bool dir, uid_t owner, gb_error *err)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -103,6 +104,8 @@ static int mkpath_in(int rootfd, const char *path, bool dir, gb_error *err)
 			}
 			if (r < 0 && errno != EEXIST)
 				return gb_fail_errno(err, "create mount point /%s", buf);
+			if (r >= 0)
+				(void)!fchownat(parent, name, owner, owner, AT_SYMLINK_NOFOLLOW);
 			fd = openat2_in(rootfd, buf, O_PATH);
 		}
 		if (fd < 0)
@@ -134,7 +137,7 @@ static int setattr(int tree, uint64_t set, uint64_t clr, int userns_fd, bool rec
 /* Attach the detached tree (a bind of `what`) with attributes `set` on `path`
  * inside rootfd, created as a directory or a file matching the tree. */
 static int attach_tree(int rootfd, int tree, const char *what, const char *path, uint64_t set,
-		       gb_error *err)
+		       uid_t owner, gb_error *err)
 {
 	_cleanup_close_ int target = -1;
 	struct stat st;
@@ -143,7 +146,7 @@ static int attach_tree(int rootfd, int tree, const char *what, const char *path,
 		return gb_fail_errno(err, "stat %s", what);
 	if (setattr(tree, set, 0, -1, true) < 0)
 		return gb_fail_errno(err, "set attributes of bind %s", what);
-	target = mkpath_in(rootfd, path, S_ISDIR(st.st_mode), err);
+	target = mkpath_in(rootfd, path, S_ISDIR(st.st_mode), owner, err);
 	if (target < 0)
 		return gb_context(err, "bind %s on %s", what, path);
 	return attach(tree, target, path, err);
@@ -185,7 +188,7 @@ static int mount_overlay_bind(const struct gb_mount_plan *p, size_t i, int rootf
 	ov = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (ov < 0)
 		return gb_context(err, "overlay of %s", b->src);
-	target = mkpath_in(rootfd, b->dst, true, err);
+	target = mkpath_in(rootfd, b->dst, true, p->root_uid, err);
 	if (target < 0)
 		return gb_context(err, "overlay of %s on %s", b->src, b->dst);
 	return attach(ov, target, b->dst, err);
@@ -201,7 +204,7 @@ static int mount_bind(const struct gb_mount_plan *p, size_t i, int rootfd, gb_er
 		return mount_overlay_bind(p, i, rootfd, err);
 	if (!b->rw)
 		attrs |= MOUNT_ATTR_RDONLY;
-	return attach_tree(rootfd, b->tree, b->src, b->dst, attrs, err);
+	return attach_tree(rootfd, b->tree, b->src, b->dst, attrs, p->root_uid, err);
 }
 
 static int clone_tree(const char *src, bool recursive, gb_error *err)

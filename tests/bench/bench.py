@@ -125,6 +125,39 @@ def summary(wall, cpu):
     }
 
 
+def interleave(cases, runs, warmup, seed=1, gap_ms=0.0, failed=None,
+               ok_codes=(0,)):
+    """Run every case once per round, in a shuffled order, warmup + runs
+    rounds; returns ({name: summary}, elapsed seconds). A case whose runs
+    exit with a code outside ok_codes is reported in failed[name]."""
+    rng = random.Random(seed)
+    wall = {n: [] for n in cases}
+    cpu = {n: [] for n in cases}
+    errors = {n: 0 for n in cases}
+    order = list(cases)
+    devnull = os.open(os.devnull, os.O_RDWR)
+    counter = 0
+    t_start = time.monotonic()
+    for rnd in range(warmup + runs):
+        rng.shuffle(order)
+        for name in order:
+            if gap_ms > 0:
+                time.sleep(gap_ms / 1e3)
+            counter += 1
+            w, c, code = run_once(expand(cases[name], counter), devnull)
+            if code not in ok_codes:
+                errors[name] += 1
+            elif rnd >= warmup:
+                wall[name].append(w)
+                cpu[name].append(c)
+    os.close(devnull)
+    elapsed = time.monotonic() - t_start
+    for name, k in errors.items():
+        if k and failed is not None:
+            failed[name] = "%d of %d runs failed" % (k, warmup + runs)
+    return {n: summary(wall[n], cpu[n]) for n in wall}, elapsed
+
+
 def fs_type(path):
     """The file system type of the mount holding path, from mountinfo."""
     best, fstype = "", None
@@ -174,32 +207,7 @@ def main():
             failed[name] = why
             del cases[name]
 
-    rng = random.Random(a.seed)
-    wall = {n: [] for n in cases}
-    cpu = {n: [] for n in cases}
-    errors = {n: 0 for n in cases}
-    order = list(cases)
-    devnull = os.open(os.devnull, os.O_RDWR)
-    counter = 0
-    t_start = time.monotonic()
-    for rnd in range(a.warmup + a.runs):
-        rng.shuffle(order)
-        for name in order:
-            if a.gap_ms > 0:
-                time.sleep(a.gap_ms / 1e3)
-            counter += 1
-            w, c, code = run_once(expand(cases[name], counter), devnull)
-            if code != 0:
-                errors[name] += 1
-            elif rnd >= a.warmup:
-                wall[name].append(w)
-                cpu[name].append(c)
-    elapsed = time.monotonic() - t_start
-    for name, k in errors.items():
-        if k:
-            failed[name] = "%d of %d runs failed" % (k, a.warmup + a.runs)
-
-    stats = {n: summary(wall[n], cpu[n]) for n in wall}
+    stats, elapsed = interleave(cases, a.runs, a.warmup, a.seed, a.gap_ms, failed)
     results = []
     for num, den, limit, what in TARGETS:
         s_num, s_den = stats.get(num), stats.get(den)

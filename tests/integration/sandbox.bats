@@ -542,3 +542,9 @@ PROC_MASKED_VM="kcore keys timer_list acpi asound interrupts sysrq-trigger"
 	[ "${#lines[@]}" -eq 1 ]
 	[[ "$output" == *"gradebox check"* ]]
 }
+
+@test "a command dies of SIGPIPE as usual (the supervisor's ignored signals are reset)" {
+	run gbrun -- sh -c 'kill -PIPE $$; echo survived'
+	[ "$status" -eq 141 ]
+	[[ "$output" != *survived* ]]
+}
