@@ -26,6 +26,7 @@
  * fds in the supervisor (the connection and the three stdio). */
 #define GB_STUDENT_MAX_CONNS 64
 #define GB_STUDENT_SOCK_NAME "sock"
+#define GB_STUDENT_SOCK_DST "/" GB_STUDENT_SOCK_PATH
 /* What the grading sandbox's /task/student and /course/common/student
  * are in a student sandbox; nothing else of /task is there. */
 #define GB_STUDENT_DIR "/task/student"
