@@ -41,6 +41,30 @@ grading() {
 		-- /bin/sh -c "umask 022; $1"
 }
 
+# grading_bg OUT [HARNESS OPTIONS] SCRIPT: the same in the background, its
+# output in OUT; HARNESS_PID is the supervisor's own pid.
+grading_bg() {
+	local out=$1 opts=()
+	shift
+	while [ $# -gt 1 ]; do
+		opts+=("$1")
+		shift
+	done
+	"$HARNESS" --rootfs "$ROOTFS" --task-student "$TASK" --api "$API" "${opts[@]}" \
+		-- /bin/sh -c "umask 022; $1" >"$out" 2>&1 3>&- &
+	HARNESS_PID=$!
+}
+
+# end_grading_bg: stop a background harness a failed test left (SIGTERM
+# kills its sandboxes), and wait for it.
+end_grading_bg() {
+	if [ -n "${HARNESS_PID:-}" ]; then
+		kill "$HARNESS_PID" 2>/dev/null || true
+		wait "$HARNESS_PID" 2>/dev/null || true
+		HARNESS_PID=
+	fi
+}
+
 # student_script NAME TEXT: a script the student runs as `sh /task/student/NAME`.
 student_script() {
 	printf '%s\n' "$2" >"$TASK/$1"
