@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "mount.h"
 #include "student.h"
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 	struct gb_student_server srv;
 	struct gb_result res;
 	struct gb_job job;
+	struct rusage self;
 	char *lower[1];
 	int c, tree;
 	bool job_disk = false;
@@ -132,7 +134,12 @@ int main(int argc, char **argv)
 		return die("job close", &err);
 	if (res.status == GB_STATUS_ERROR)
 		fprintf(stderr, "gb-student-harness: %s\n", res.message);
+	getrusage(RUSAGE_SELF, &self);
 	fprintf(stderr, "student_runs=%u refused=%u cpu_time=%.3f max_parallel=%u\n",
 		srv.stats.runs, srv.stats.refused, srv.stats.cpu_time, srv.stats.max_parallel);
+	/* the supervisor's own CPU (its sandboxes are not its children's) */
+	fprintf(stderr, "supervisor_cpu_s=%.4f\n",
+		self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
+			self.ru_stime.tv_usec / 1e6);
 	return res.exit_code;
 }
