@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One command from a fresh Debian 12 machine (as root) to a working gradebox:
 # install what is missing, build, prepare the default rootfs image, and run
-# the demo. `./setup.sh --deps-only` only installs the packages (the test
+# grade the bundled example course. `./setup.sh --deps-only` only installs the packages (the test
 # suite uses it).
 set -euo pipefail
 top=$(cd "$(dirname "$0")" && pwd)
@@ -11,14 +11,16 @@ cd "$top"
 build_pkgs="build-essential autoconf automake libtool pkg-config libseccomp-dev libcap-dev
 	libmnl-dev libjansson-dev libyaml-dev libarchive-dev"
 # Run time and the default rootfs.
-run_pkgs="busybox-static"
+run_pkgs="busybox-static jq"
+# The example course's Debian environments (python3, cpp).
+env_pkgs="mmdebstrap zstd"
 # Tests: real images (umoci, skopeo), the VM suite (qemu, Debian's kernel),
 # tools the tests drive, and the runtimes the benchmarks compare against.
-test_pkgs="bats jq python3 iproute2 procps umoci skopeo mmdebstrap zstd xz-utils bzip2 qemu-system-x86
+test_pkgs="bats jq python3 ipython3 python3-jinja2 iproute2 procps umoci skopeo mmdebstrap zstd xz-utils bzip2 qemu-system-x86
 	linux-image-amd64 bubblewrap runc hyperfine strace"
 
 deps() {
-	local want=($build_pkgs $run_pkgs)
+	local want=($build_pkgs $run_pkgs $env_pkgs)
 	[ "${1:-}" = tests ] && want+=($test_pkgs)
 	local missing=()
 	for p in "${want[@]}"; do
@@ -67,3 +69,25 @@ echo "== demo: limits (a busy loop against --time 1; expect exit 253)"
 rc=0
 ./gradebox run --time 1 --meta "$work/demo-meta.json" -- /bin/sh -c 'while :; do :; done' || rc=$?
 echo "exit code $rc; meta:"; cat "$work/demo-meta.json"
+
+# The example course's environments, named as INGInious names them: python3
+# (IPython and Jinja2, as INGInious's Python container has) and cpp (gcc).
+# Built from the Debian mirror once (about a minute each), then kept.
+env_image() {
+	local name=$1
+	shift
+	./gradebox image list --json | jq -e --arg n "$name" 'any(.[]; .name == $n)' >/dev/null &&
+		return 0
+	echo "== building the $name environment (rootfs/debian-python/build.sh $*)"
+	if rootfs/debian-python/build.sh "$work/env-$name.tar.zst" "$@" >"$work/env-$name.log" 2>&1; then
+		./gradebox image import "$work/env-$name.tar.zst" --name "$name"
+	else
+		echo "setup: could not build $name (see $work/env-$name.log); its tasks are skipped"
+	fi
+}
+env_image python3 ipython3 python3-jinja2
+env_image cpp gcc libc6-dev
+
+echo
+echo "== grading the example course (docs/examples): every submission"
+docs/examples/grade-all.sh "$top/gradebox"

@@ -2,7 +2,10 @@
 # Build a Debian Python 3 grading environment without Docker: mmdebstrap
 # (variant minbase) plus python3 and the usual grader tools, the INGInious
 # user `worker` (uid/gid 4242, home /task), as a compressed rootfs tarball
-# that `gradebox image import OUT --name NAME` accepts.
+# that `gradebox image import OUT --name NAME` accepts. It has what INGInious's
+# Python environments (`default`, `python3`) give run files: IPython, so
+# that run.py's `!cmd` lines work under inginious-ipython, and Jinja2 for
+# feedback templates.
 #
 # usage: rootfs/debian-python/build.sh OUT.tar.zst [PACKAGE...]
 #   extra PACKAGEs are installed too (e.g. python3-numpy)
@@ -14,7 +17,7 @@ set -eu
 out=${1:?usage: $0 OUT.tar.zst [PACKAGE...]}
 shift
 suite=${SUITE:-bookworm}
-packages="python3 python3-yaml python3-venv bash procps ca-certificates $*"
+packages="python3 python3-yaml python3-venv ipython3 python3-jinja2 bash procps ca-certificates $*"
 
 default_mirror() {
 	# deb822 sources first, then the one-line format

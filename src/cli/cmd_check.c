@@ -36,6 +36,8 @@ enum feature_id {
 	F_PIDFD,
 	F_SECCOMP,
 	F_IDMAP,
+	F_TMPFS_IDMAP,
+	F_HELPERS,
 	F_CONFIG,
 	F_PROFILE,
 	F_STATE,
@@ -59,6 +61,8 @@ static struct feature features[F_COUNT] = {
 	[F_PIDFD] = { "pidfd", "pidfd_open", true },
 	[F_SECCOMP] = { "seccomp", "seccomp filters", true },
 	[F_IDMAP] = { "idmapped_mounts", "idmapped mounts", false },
+	[F_TMPFS_IDMAP] = { "tmpfs_idmap", "idmapped tmpfs", false },
+	[F_HELPERS] = { "container_api", "container API", false },
 	[F_CONFIG] = { "config_file", "config file", false },
 	[F_PROFILE] = { "seccomp_profile", "seccomp profile", true },
 	[F_STATE] = { "state_dir", "state dir", false },
@@ -334,6 +338,44 @@ static void check_idmap(const struct gb_config *cfg)
 		set(F_IDMAP, true, "idmapped mounts work on %s", dir);
 }
 
+/* A grading job's /task/student lies on its tmpfs and is shared with its
+ * student sandboxes: each gets its own uid slot only where tmpfs can be
+ * idmapped (Linux 6.3); before, student sandboxes share the grader's ids. */
+static void check_tmpfs_idmap(const struct gb_config *cfg)
+{
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+	_cleanup_close_ int userns = -1, fs = -1, mnt = -1;
+	gb_error err = { 0 };
+
+	userns = probe_userns(cfg->uid_base, &err);
+	if (userns < 0) {
+		set(F_TMPFS_IDMAP, false, "could not make a user namespace to probe: %s", err.msg);
+		return;
+	}
+	attr.userns_fd = (uint64_t)userns;
+	fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs >= 0 && fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+	if (mnt < 0 || mount_setattr(mnt, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+		set(F_TMPFS_IDMAP, false, "tmpfs cannot shift ids here (kernel %s; Linux 6.3 can): "
+		    "a grading job's student sandboxes share its ids (uid slot) to share "
+		    "/task/student", uts.release);
+	else
+		set(F_TMPFS_IDMAP, true, "student sandboxes get uid slots of their own");
+}
+
+static void check_helpers(const struct gb_config *cfg)
+{
+	char bin[PATH_MAX + 32];
+
+	snprintf(bin, sizeof(bin), "%s/bin/gradebox-api", cfg->helpers_dir);
+	if (access(bin, X_OK) < 0)
+		set(F_HELPERS, false, "%s: %s: gradebox grade needs it (make; make install, or "
+		    "set helpers_dir)", bin, strerror(errno));
+	else
+		set(F_HELPERS, true, "%s", cfg->helpers_dir);
+}
+
 /* Can files be made in dir? access() says yes to root even on /proc, so
  * make and remove a directory there. */
 static int probe_writable(const char *dir, gb_error *err)
@@ -447,6 +489,8 @@ int gb_cmd_check(int argc, char **argv, struct gb_config *cfg)
 	check_pidfd();
 	check_seccomp();
 	check_idmap(cfg);
+	check_tmpfs_idmap(cfg);
+	check_helpers(cfg);
 	check_paths(cfg);
 
 	for (int i = 0; i < F_COUNT; i++) {

@@ -74,3 +74,11 @@ load helpers
 	run "$GRADEBOX" check
 	[ "$status" -eq 0 ]
 }
+
+@test "check reports the container API and whether tmpfs can be idmapped (student sandboxes' slots)" {
+	run "$GRADEBOX" check --json
+	[ "$(jq -r .container_api.ok <<<"$output")" = true ]
+	[ "$(jq -r .tmpfs_idmap.ok <<<"$output")" != null ]
+	GRADEBOX_HELPERS_DIR=$BATS_TEST_TMPDIR/none run "$GRADEBOX" check
+	[[ "$output" == *"container API"*"gradebox-api"*"helpers_dir"* ]]
+}

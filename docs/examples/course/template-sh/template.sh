@@ -1,0 +1,4 @@
+square() {
+	@	@body@@
+}
+for n in 0 3 12; do square $n; done

@@ -1,0 +1,60 @@
+#!/usr/bin/env bats
+# The Python API in a real environment: rootfs/debian-python's image (IPython
+# and Jinja2, as INGInious's `python3` / `default` environments), imported
+# under INGInious's name, runs a run.py through the launcher with the
+# helpers bound at /.gradebox as a grading sandbox has them. The tarball is
+# built once per version of the recipe and kept under tests/.work.
+
+load helpers
+load api_python_helpers
+
+RECIPE=$TOP/rootfs/debian-python/build.sh
+TARBALL=$TOP/tests/.work/debian-python-$(sha256sum "$RECIPE" | cut -c1-12).tar.zst
+
+setup_file() {
+	if [ ! -f "$TARBALL" ]; then
+		mkdir -p "$(dirname "$TARBALL")"
+		"$RECIPE" "$TARBALL" >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
+			{ tail -20 "$BATS_FILE_TMPDIR/build.log" >&2; return 1; }
+	fi
+}
+
+setup() {
+	gb_setup
+	[ -x "$TOP/helpers/bin/inginious-ipython" ] || skip "helpers/bin/inginious-ipython is not built (make)"
+}
+teardown() { gb_teardown; }
+
+# in_sandbox CMD...: CMD in the python3 image with the helpers at
+# /.gradebox, $BATS_TEST_TMPDIR/task at /task and the API root at /api
+in_sandbox() {
+	gb run --image python3 --bind "$TOP/helpers:/.gradebox" \
+		--bind "$BATS_TEST_TMPDIR/task:/task:rw" --bind "$BATS_TEST_TMPDIR/api:/api:rw" \
+		--env GRADEBOX_API_ROOT=/api --env PYTHONPATH=/.gradebox/python \
+		--env PATH=/.gradebox/bin:/usr/local/bin:/usr/bin:/bin --env HOME=/task \
+		--cwd /task "$@"
+}
+
+prepare_task() {
+	mkdir -p "$BATS_TEST_TMPDIR/task" "$BATS_TEST_TMPDIR/api/.__input"
+	printf '{"type": "start", "input": {"q1": "42", "@lang": "en"}}' \
+		>"$BATS_TEST_TMPDIR/api/.__input/__inputdata.json"
+	chmod -R 0777 "$BATS_TEST_TMPDIR/task" "$BATS_TEST_TMPDIR/api"
+}
+
+@test "debian-python as INGInious's python3 environment: run.py under IPython with the API, !cmd, \$VAR and Jinja2" {
+	gb image import "$TARBALL" --name python3
+	prepare_task
+	cat >"$BATS_TEST_TMPDIR/task/run.py" <<-'PYEOF'
+	answer = get_input("q1")
+	!echo shell: $answer $GB_X
+	print(set_feedback_from_tpl("fb", {"n": int(answer)}))
+	set_global_result("success")
+	PYEOF
+	printf 'n+1={{ n + 1 }}{%% if n > 40 %%} big{%% endif %%}\n' >"$BATS_TEST_TMPDIR/task/fb.tpl"
+	run in_sandbox --env GB_X=envval -- /.gradebox/bin/inginious-ipython run.py
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(printf '%s\n' "$output" | tr -d '\r')" = $'shell: 42 envval\nTrue' ]
+	assert_file "$BATS_TEST_TMPDIR/api/.__output/__feedback.json" '{"text": "n+1=43 big", "result": "success"}'
+}
