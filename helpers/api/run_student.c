@@ -28,6 +28,7 @@ static const char usage_text[] =
 	"usage: run_student [-h] [--container CONTAINER] [--time TIME]\n"
 	"                   [--hard-time HARD_TIME] [--memory MEMORY]\n"
 	"                   [--share-network] [--run-as-root] [--ssh]\n"
+	"                   [--teardown-script TEARDOWN_SCRIPT]\n"
 	"                   ...\n";
 
 static const char help_text[] =
@@ -50,7 +51,10 @@ static const char help_text[] =
 	"                        the student container\n"
 	"  --run-as-root         run the command as root in the student container's own\n"
 	"                        user namespace\n"
-	"  --ssh                 open an ssh session (not available in gradebox)\n";
+	"  --ssh                 open an ssh session (not available in gradebox)\n"
+	"  --teardown-script TEARDOWN_SCRIPT\n"
+	"                        command run after the student's, in a student\n"
+	"                        container of its own sharing /task/student\n";
 
 /* Signals passed on to the student (the list). */
 static const int forwarded[] = {
@@ -58,7 +62,7 @@ static const int forwarded[] = {
 };
 
 enum opt_id { OPT_HELP, OPT_CONTAINER, OPT_TIME, OPT_HARD_TIME, OPT_MEMORY, OPT_SHARE_NETWORK,
-	      OPT_RUN_AS_ROOT, OPT_SSH };
+	      OPT_RUN_AS_ROOT, OPT_SSH, OPT_TEARDOWN };
 static const struct {
 	const char *name;
 	bool value;
@@ -72,11 +76,12 @@ static const struct {
 	[OPT_SHARE_NETWORK] = { "--share-network", false, NULL },
 	[OPT_RUN_AS_ROOT] = { "--run-as-root", false, NULL },
 	[OPT_SSH] = { "--ssh", false, NULL },
+	[OPT_TEARDOWN] = { "--teardown-script", true, "TEARDOWN_SCRIPT" },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
 
 struct args {
-	const char *container;
+	const char *container, *teardown;
 	long time_s, hard_time_s, memory_mb;
 	bool share_network, run_as_root, ssh;
 	char **cmd;
@@ -207,6 +212,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case OPT_SHARE_NETWORK: a->share_network = true; break;
 		case OPT_RUN_AS_ROOT: a->run_as_root = true; break;
 		case OPT_SSH: a->ssh = true; break;
+		case OPT_TEARDOWN: a->teardown = val; break;
 		}
 		if (num && !parse_int(val, num))
 			return usage_error("argument %s: invalid int value: '%s'", opts[id].name, val);
@@ -314,36 +320,72 @@ static const char *api_root(void)
 	return r && *r ? r : "/";
 }
 
+/* INGInious's split of the words; no word at all runs its echo. */
+static int split_command(char *const *words, size_t nwords, char *store, size_t cap,
+			 struct gb_student_req *req)
+{
+	const char *why = NULL;
+	long n = nwords ? gb_student_shlex(words, nwords, store, cap, req->argv,
+					   GB_STUDENT_MAX_ARGS, &why)
+			: 0;
+
+	if (n < 0)
+		return fail(GB_STUDENT_EXIT_FAILED, "the command: %s%s", why, "");
+	if (n == 0) {
+		req->argv[0] = GB_STUDENT_EMPTY_CMD_0;
+		req->argv[1] = GB_STUDENT_EMPTY_CMD_1;
+		req->argv[2] = NULL;
+		n = 2;
+	}
+	req->argc = (size_t)n;
+	return 0;
+}
+
+/* One call: connect, send, forward signals until the result. */
+static int call(const struct sockaddr_un *addr, const struct gb_student_req *req, int sfd)
+{
+	int r, sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (sock < 0)
+		return fail(GB_STUDENT_EXIT_FAILED, "socket: %s%s", strerror(errno), "");
+	while (connect(sock, (const struct sockaddr *)addr, sizeof(*addr)) < 0) {
+		if (errno == EINTR)
+			continue;
+		r = errno;
+		close(sock);
+		if (r == ENOENT || r == ENOTDIR)
+			return fail(GB_STUDENT_EXIT_UNAVAILABLE,
+				    "not available: no gradebox supervisor socket at %s%s",
+				    addr->sun_path, "");
+		return fail(GB_STUDENT_EXIT_FAILED, "connect to the gradebox supervisor at %s: %s",
+			    addr->sun_path, strerror(r));
+	}
+	r = send_request(sock, req);
+	if (r == 0)
+		r = wait_result(sock, sfd);
+	close(sock);
+	return r;
+}
+
 int gb_api_run_student(int argc, char **argv)
 {
 	static char store[GB_STUDENT_REQ_MAX];
 	static struct gb_student_req req;
-	static const char *words[GB_STUDENT_MAX_ARGS + 1];
 	struct args a = { 0 };
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *root = api_root(), *why = NULL;
+	const char *root = api_root();
 	char cwd[PATH_MAX];
 	sigset_t set;
-	long n;
-	int r, sock, sfd;
+	int r, sfd;
 
 	r = parse_args(argc, argv, &a);
 	if (r)
 		return r;
 	if (a.ssh)
 		return fail(GB_STUDENT_EXIT_UNAVAILABLE, "--ssh: not available in gradebox%s%s", "", "");
-	if (a.ncmd == 0) {
-		words[0] = GB_STUDENT_EMPTY_CMD_0;
-		words[1] = GB_STUDENT_EMPTY_CMD_1;
-		n = 2;
-	} else {
-		n = gb_student_shlex(a.cmd, a.ncmd, store, sizeof(store), words,
-				     GB_STUDENT_MAX_ARGS, &why);
-		if (n < 0)
-			return fail(GB_STUDENT_EXIT_FAILED, "the command: %s%s", why, "");
-		if (n == 0)
-			return fail(GB_STUDENT_EXIT_FAILED, "the command is empty once split%s%s", "", "");
-	}
+	r = split_command(a.cmd, a.ncmd, store, sizeof(store), &req);
+	if (r)
+		return r;
 	if ((size_t)snprintf(addr.sun_path, sizeof(addr.sun_path), "%s%s%s", root,
 			     root[strlen(root) - 1] == '/' ? "" : "/", GB_STUDENT_SOCK_PATH) >=
 	    sizeof(addr.sun_path))
@@ -358,8 +400,6 @@ int gb_api_run_student(int argc, char **argv)
 	req.memory_mb = wire_limit(a.memory_mb);
 	req.container = a.container ? a.container : "";
 	req.cwd = cwd;
-	req.argc = (size_t)n;
-	memcpy(req.argv, words, ((size_t)n + 1) * sizeof(*words));
 
 	/* Blocked before connecting: from then on each one reaches the student. */
 	sigemptyset(&set);
@@ -369,23 +409,17 @@ int gb_api_run_student(int argc, char **argv)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0)
 		return fail(GB_STUDENT_EXIT_FAILED, "signalfd: %s%s", strerror(errno), "");
-
-	sock = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (sock < 0)
-		return fail(GB_STUDENT_EXIT_FAILED, "socket: %s%s", strerror(errno), "");
-	while (connect(sock, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		if (errno == EINTR)
-			continue;
-		if (errno == ENOENT || errno == ENOTDIR)
-			return fail(GB_STUDENT_EXIT_UNAVAILABLE,
-				    "not available: no gradebox supervisor socket at %s%s", addr.sun_path, "");
-		return fail(GB_STUDENT_EXIT_FAILED, "connect to the gradebox supervisor at %s: %s",
-			    addr.sun_path, strerror(errno));
+	r = call(&addr, &req, sfd);
+	/* The teardown script: after the command, in a student sandbox of its
+	 * own (the command's is gone; /task/student is what they share). Its
+	 * code is not the call's. */
+	if (a.teardown && *a.teardown && r != GB_STUDENT_EXIT_UNAVAILABLE) {
+		char *words[1] = { (char *)a.teardown };
+		if (split_command(words, 1, store, sizeof(store), &req) == 0)
+			call(&addr, &req, sfd);
 	}
-	r = send_request(sock, &req);
-	if (r)
-		return r;
-	return wait_result(sock, sfd);
+	close(sfd);
+	return r;
 }
 
 int gb_api_ssh_student(int argc, char **argv)

@@ -12,6 +12,7 @@
 
 #include <fcntl.h>
 #include <linux/magic.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -341,8 +342,15 @@ static int prepare(struct gb_student_call *c, gb_error *err)
 static void start(struct gb_student_call *c)
 {
 	struct gb_student_server *srv = c->srv;
+	struct pollfd p = { .fd = c->conn, .events = POLLRDHUP };
 	gb_error err = { 0 };
 
+	/* Its run_student died while it waited (the grading sandbox ended,
+	 * say) and the loop has not seen it yet: no sandbox for nobody. */
+	if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLRDHUP | POLLERR))) {
+		free_call(c);
+		return;
+	}
 	if (prepare(c, &err) < 0) {
 		refuse(c, "%s%s", err.msg, "");
 		return;
@@ -369,7 +377,7 @@ static void start(struct gb_student_call *c)
 
 static void start_queued(struct gb_student_server *srv)
 {
-	while (srv->nrunning < srv->env->cfg->student_parallel) {
+	while (!srv->closing && srv->nrunning < srv->env->cfg->student_parallel) {
 		struct gb_student_call *next = NULL;
 
 		for (size_t i = 0; i < GB_STUDENT_MAX_CONNS; i++) {
@@ -582,6 +590,9 @@ fail:
 
 void gb_student_server_close(struct gb_student_server *srv)
 {
+	/* While one box is reaped below, others may end and free their calls;
+	 * none of the queued ones may start in their place. */
+	srv->closing = true;
 	if (srv->epfd >= 0)
 		gb_job_unwatch(srv->job, srv->epfd);
 	for (size_t i = 0; i < GB_STUDENT_MAX_CONNS; i++) {

@@ -69,6 +69,7 @@ struct gb_student_server {
 	int listen_fd, epfd;
 	char addr[108];       /* the path it was bound with (sun_path) */
 	bool accepting;
+	bool closing;         /* no call starts any more */
 	unsigned nconns, nrunning;
 	uint64_t next_seq;
 	struct gb_student_call *calls[GB_STUDENT_MAX_CONNS];

@@ -120,12 +120,30 @@ while :; do sleep 0.05; done'
 	grep -q 'student_runs=5 refused=0 .* max_parallel=2$' <<<"$output"
 }
 
+@test "run_student: when the grading sandbox ends, running and waiting student sandboxes end" {
+	student_script s.sh 'touch /task/student/up; exec sleep 3031'
+	run grading --parallel 1 'for i in 1 2 3; do run_student sh /task/student/s.sh & done
+		while [ ! -e /task/student/up ]; do sleep 0.02; done; echo grader-done'
+	[ "$status" -eq 0 ]
+	grep -qx grader-done <<<"$output"
+	grep -q 'student_runs=1 ' <<<"$output"
+	[ -z "$(host_pids 'sleep 3031')" ]
+}
+
 @test "run_student: --share-network joins the grading sandbox's network, else its own" {
 	run grading 'readlink /proc/self/ns/net; run_student --share-network readlink /proc/self/ns/net
 		run_student readlink /proc/self/ns/net'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "${lines[1]}" ]
 	[ "${lines[0]}" != "${lines[2]}" ]
+}
+
+@test "run_student: --teardown-script runs after the command, sharing /task/student; the command's code is returned" {
+	run grading 'cd /task/student; run_student --teardown-script "sh -c \"cat made; echo torn-down\"" "sh -c \"echo made > made; exit 4\""; echo rc=$?
+		run_student ""; echo rc=$?'
+	[ "$status" -eq 0 ]
+	[ "$(head -4 <<<"$output")" = "$(printf 'made\ntorn-down\nrc=4\ninfo: student container started with no command set')" ]
+	grep -q 'student_runs=3 ' <<<"$output"
 }
 
 @test "run_student: 251 without a supervisor socket, and for --ssh and ssh_student" {
