@@ -68,5 +68,48 @@ print(f"sequential calls/s {seq_cps:.0f} (target >= 150) {'PASS' if seq_cps >= 1
 print(f"16 parallel: {par_cps:.0f} calls/s; supervisor CPU per call "
       f"{1000 * sup / n:.3f} ms over {int(n)} calls (whole run, its own CPU only)")
 PY
-echo "# Python run file with 50 run_student_simple calls: needs an image with python3 and"
-echo "# the Python API (helpers/python); run it with gradebox grade (tests/bench/grade.sh's tasks)."
+# A Python run file running 50 test cases, one run_student_simple("true")
+# each, through gradebox grade, against the same run file with no case: the
+# difference is what the 50 calls cost beyond their own work (target: 0.5 s).
+py_archive=${BENCH_PY_ARCHIVE:-$top/tests/.work/debian-python.tar.zst}
+if [ ! -f "$py_archive" ]; then
+	echo "# python: skipped, no image with python3 at $py_archive (rootfs/debian-python/build.sh)"
+	exit 0
+fi
+"$gradebox" image import "$py_archive" --name python3 >/dev/null
+for n in 0 50; do
+	mkdir -p "$tmp/course/py$n"
+	printf 'environment_type: docker\nenvironment_id: python3\nenvironment_parameters:\n  limits: {time: 60, memory: 512}\n' \
+		>"$tmp/course/py$n/task.yaml"
+	cat >"$tmp/course/py$n/run" <<PY
+#!/usr/bin/python3
+from inginious_container_api.run_student import run_student_simple
+from inginious_container_api import feedback
+codes = [run_student_simple("true")[2] for case in range($n)]
+feedback.set_global_result("success" if not any(codes) else "failed")
+PY
+	chmod +x "$tmp/course/py$n/run"
+done
+echo '{"input": {}}' >"$tmp/input.json"
+python3 - "$gradebox" "$tmp" <<'PY'
+import json, statistics, subprocess, sys, time
+gradebox, tmp = sys.argv[1:]
+def wall(n):
+    t = time.monotonic()
+    r = subprocess.run([gradebox, "grade", "--task", f"{tmp}/course/py{n}", "--input",
+                        f"{tmp}/input.json", "--json"], capture_output=True, text=True)
+    d = time.monotonic() - t
+    res = json.loads(r.stdout)
+    if res["result"] != "success" or res["stats"]["student_runs"] != n:
+        sys.exit(f"python case {n}: {res['result']}: {res['text']}")
+    return d
+samples = {0: [], 50: []}
+for _ in range(5):  # interleaved, so load hits both alike
+    for n in (0, 50):
+        samples[n].append(wall(n))
+base, fifty = statistics.median(samples[0]), statistics.median(samples[50])
+extra = fifty - base
+print(f"python run file: 0 cases {base:.3f} s, 50 run_student_simple cases {fifty:.3f} s "
+      f"(medians of 5): +{extra:.3f} s, {1000 * extra / 50:.1f} ms per case "
+      f"(target +0.5 s) {'PASS' if extra <= 0.5 else 'FAIL'}")
+PY
