@@ -105,6 +105,11 @@ extern const unsigned api_ucd_space[];
 extern const size_t api_ucd_space_n;
 extern const struct api_ucd_name api_ucd_names[];
 extern const size_t api_ucd_names_n;
+struct api_ucd_case {
+	unsigned from, to;
+};
+extern const struct api_ucd_case api_ucd_upper[], api_ucd_lower[];
+extern const size_t api_ucd_upper_n, api_ucd_lower_n;
 int api_ucd_digit(uint32_t cp); /* 0-9, or -1 */
 bool api_ucd_isspace(uint32_t cp);
 
@@ -164,7 +169,8 @@ int api_fb_open(struct api_fb *fb, const char *prog);
 struct api_json *api_fb_dict(struct api_fb *fb);
 int api_fb_save(struct api_fb *fb, const char *prog);
 void api_fb_close(struct api_fb *fb);
-/* Python's json.load of the file, no lock, no write (for -p). */
+/* Python's json.load of the file, no lock, no write (for -p); NULL after
+ * the error line when the file is not UTF-8. */
 struct api_json *api_fb_peek(void);
 /* INGInious's feedback setters on a loaded dict; 0, or 1 after the
  * Python error line. */
@@ -205,8 +211,13 @@ int api_tpl_engine(const char *src, size_t n, char **opts, size_t nopts, const s
 #define API_ARCHIVE_DIR "/archive"
 
 /* ---- the input file (cmd_input.c) ---- */
-/* The "input" object of the input file: 0, or 2 after the message. */
-int api_input_load(struct api_json **doc, struct api_json **input, bool for_template);
+/* Who reads the input file, for INGInious's error of each: getinput and
+ * parsetemplate print a message and exit 2, feedback-msg-tpl (through
+ * Python's get_lang) fails with an exception, exit 1. */
+enum api_input_reader { API_INPUT_GETINPUT, API_INPUT_PARSETEMPLATE, API_INPUT_LANG };
+/* The "input" object of the input file: 0, or the exit code after the
+ * message. */
+int api_input_load(struct api_json **doc, struct api_json **input, enum api_input_reader who);
 
 /* Commands. */
 int api_cmd_feedback_result(int argc, char **argv);

@@ -285,34 +285,48 @@ static int consume_positionals(struct state *st, int start, int end, int *rc)
 	int i = start;
 	while (st->pos_done < sp->npos) {
 		const struct api_pos *p = &sp->pos[st->pos_done];
-		/* "--" goes with the positional after it (argparse drops it) */
-		int from = i;
-		while (i < end && st->cl[i].dashdash)
-			i++;
-		int take = p->nargs == API_ONE ? 1 : end - i;
-		if (p->nargs == API_ONE && i >= end) {
-			i = from;
-			break;
-		}
-		st->out->posv[st->pos_done] = st->argv + i;
-		st->out->posn[st->pos_done] = (size_t)take;
-		if (p->check) {
-			for (int k = 0; k < take; k++) {
-				struct api_buf m = {0};
-				if (p->check(st->argv[i + k], &m)) {
-					struct api_buf e = {0};
-					api_buf_printf(&e, "argument %s: %s", p->name, m.p);
-					*rc = usage_error(sp, e.p);
-					api_buf_free(&e);
-					api_buf_free(&m);
-					return -1;
-				}
-				api_buf_free(&m);
+		/* one value: the "--" around it goes with it (-*A-*); many:
+		 * everything left. Then, as argparse, the first "--" among
+		 * them is dropped, whichever it is. */
+		int from = i, to;
+		if (p->nargs == API_ONE) {
+			while (i < end && st->cl[i].dashdash)
+				i++;
+			if (i >= end) {
+				i = from;
+				break;
 			}
+			to = i + 1;
+			while (to < end && st->cl[to].dashdash)
+				to++;
+		} else {
+			to = end;
 		}
-		i += take;
-		while (i < end && st->cl[i].dashdash)
-			i++;
+		char **vals = api_xmalloc(sizeof(char *) * (size_t)(to - from + 1));
+		size_t nv = 0;
+		bool dropped = false;
+		for (int k = from; k < to; k++) {
+			if (!dropped && !strcmp(st->argv[k], "--")) {
+				dropped = true;
+				continue;
+			}
+			vals[nv++] = st->argv[k];
+		}
+		st->out->posv[st->pos_done] = vals;
+		st->out->posn[st->pos_done] = nv;
+		for (size_t k = 0; p->check && k < nv; k++) {
+			struct api_buf m = {0};
+			if (p->check(vals[k], &m)) {
+				struct api_buf e = {0};
+				api_buf_printf(&e, "argument %s: %s", p->name, m.p);
+				*rc = usage_error(sp, e.p);
+				api_buf_free(&e);
+				api_buf_free(&m);
+				return -1;
+			}
+			api_buf_free(&m);
+		}
+		i = to;
 		st->pos_done++;
 	}
 	return i;
@@ -374,8 +388,10 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 		}
 		int idx = c->idx;
 		const char *optstr = c->optstr, *explicit_arg = c->explicit_arg;
-		int pend[API_MAX_ARGS * 4];
-		const char *pval[API_MAX_ARGS * 4];
+		/* a cluster holds at most one option per character */
+		size_t cap = strlen(args[start]) + 1;
+		int *pend = api_xmalloc(cap * sizeof(*pend));
+		const char **pval = api_xmalloc(cap * sizeof(*pval));
 		int npend = 0;
 		int stop;
 		for (;;) {
@@ -385,10 +401,8 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 					/* a cluster: -ae is -a -e */
 					char sh[3] = {'-', explicit_arg[0], 0};
 					int nidx;
-					if (npend < (int)(sizeof(pend) / sizeof(pend[0]))) {
-						pend[npend] = idx;
-						pval[npend++] = NULL;
-					}
+					pend[npend] = idx;
+					pval[npend++] = NULL;
 					if (exact(spec, sh, 2, &nidx) != 0) {
 						struct api_buf m = {0};
 						api_buf_adds(&m, "ignored explicit argument ");
@@ -416,10 +430,9 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 				return 1;
 			}
 			if (takes) {
+				/* an option's value is never "--" nor what follows it */
 				int at = start + 1;
-				if (at < n && cl[at].dashdash)
-					at++;
-				if (at >= n || cl[at].is_opt) {
+				if (at >= n || cl[at].is_opt || cl[at].dashdash) {
 					*rc = arg_error(spec, idx, "expected one argument");
 					return 1;
 				}
@@ -436,6 +449,8 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 		for (int k = 0; k < npend; k++)
 			if (take_option(&st, pend[k], pval[k], rc))
 				return 1;
+		free(pend);
+		free(pval);
 		start = stop;
 	}
 	int e = consume_positionals(&st, start, n, rc);
@@ -447,9 +462,8 @@ int api_argparse(const struct api_spec *spec, int argc, char **argv, struct api_
 		struct api_buf m = {0};
 		bool first = true;
 		api_buf_adds(&m, "the following arguments are required: ");
+		/* a '*' positional without default counts as required too */
 		for (size_t k = st.pos_done; k < spec->npos; k++) {
-			if (spec->pos[k].nargs == API_STAR)
-				continue;
 			api_buf_printf(&m, "%s%s", first ? "" : ", ", spec->pos[k].name);
 			first = false;
 		}

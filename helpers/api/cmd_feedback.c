@@ -313,6 +313,8 @@ int api_cmd_feedback(int argc, char **argv)
 	}
 	if (a.seen[F_PRINT]) {
 		struct api_json *d = api_fb_peek();
+		if (!d)
+			return 1;
 		struct api_buf b = {0};
 		api_json_dump(&b, d);
 		api_buf_addc(&b, '\n');

@@ -26,12 +26,14 @@ static int input_error(const char *msg)
 
 /* Python reads the file, strips NULs and white space at both ends, and
  * parses it. */
-int api_input_load(struct api_json **doc, struct api_json **input, bool for_template)
+int api_input_load(struct api_json **doc, struct api_json **input, enum api_input_reader who)
 {
 	struct api_buf b = {0};
 	char *path = api_path(API_INPUT_PATH);
 	int r = api_read_file(path, &b);
 	free(path);
+	if (r < 0 && who == API_INPUT_LANG)
+		return api_py_raise("FileNotFoundError", "[Errno 2] No such file or directory: '%s'", API_INPUT_PATH);
 	if (r < 0)
 		return input_error(MSG_NOT_FOUND);
 	size_t a = 0, z = b.n;
@@ -42,12 +44,14 @@ int api_input_load(struct api_json **doc, struct api_json **input, bool for_temp
 	const char *err;
 	*doc = api_json_parse(b.p + a, z - a, &err);
 	api_buf_free(&b);
+	if (!*doc && who == API_INPUT_LANG)
+		return api_py_raise("json.decoder.JSONDecodeError", "%s", err);
 	if (!*doc)
 		return input_error(MSG_NOT_COMPATIBLE);
 	*input = (*doc)->type == AJ_OBJ ? api_json_obj_get(*doc, "input", 5) : NULL;
 	if (!*input || (*input)->type != AJ_OBJ)
-		return api_py_raise(for_template ? "ValueError" : "KeyError",
-				    for_template ? "Could not find 'input' in data" : "'input'");
+		return api_py_raise(who == API_INPUT_PARSETEMPLATE ? "ValueError" : "KeyError",
+				    who == API_INPUT_PARSETEMPLATE ? "Could not find 'input' in data" : "'input'");
 	return 0;
 }
 
@@ -94,7 +98,7 @@ int api_cmd_getinput(int argc, char **argv)
 	if (api_argparse(&getinput_spec, argc, argv, &a, &rc))
 		return rc;
 	struct api_json *doc, *input;
-	if ((rc = api_input_load(&doc, &input, false)))
+	if ((rc = api_input_load(&doc, &input, API_INPUT_GETINPUT)))
 		return rc;
 	size_t n;
 	char *id = api_from_argv(a.posv[0][0], &n);
@@ -304,7 +308,7 @@ int api_cmd_parsetemplate(int argc, char **argv)
 	if (api_argparse(&parse_spec, argc, argv, &a, &rc))
 		return rc;
 	struct api_json *doc, *input;
-	if ((rc = api_input_load(&doc, &input, true)))
+	if ((rc = api_input_load(&doc, &input, API_INPUT_PARSETEMPLATE)))
 		return rc;
 	const char *in = a.posv[0][0];
 	struct api_buf t = {0};

@@ -38,7 +38,7 @@ int api_cmd_feedback_msg_tpl(int argc, char **argv)
 	if (api_argparse(&tpl_spec, argc, argv, &a, &rc))
 		return rc;
 	struct api_json *doc, *input;
-	if ((rc = api_input_load(&doc, &input, false)))
+	if ((rc = api_input_load(&doc, &input, API_INPUT_LANG)))
 		return rc;
 	const struct api_json *lv = api_json_obj_get(input, "@lang", 5);
 	if (!lv)

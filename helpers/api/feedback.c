@@ -8,8 +8,9 @@
  * lose an update there; here they cannot, and the bytes are the same.
  *
  * Loading is INGInious's: no file or an empty one is {}; text that does not
- * parse (even "\n") is the "modified by user" crash dict; JSON that is not
- * an object makes every setter fail with Python's TypeError. */
+ * parse (even "\n") is the "modified by user" crash dict; bytes that are
+ * not UTF-8 fail the call (UnicodeDecodeError) and JSON that is not an
+ * object makes every setter fail (TypeError), the file left as it is. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -44,6 +45,15 @@ static struct api_json *load_at(int dirfd)
 	if (r < 0 || b.n == 0) {
 		api_buf_free(&b);
 		return api_json_new(AJ_OBJ);
+	}
+	/* INGInious reads the text before its try: bytes that are not UTF-8
+	 * fail the call instead of making the crash record */
+	size_t bad;
+	if (!api_utf8_valid(b.p, b.n, &bad)) {
+		api_py_raise("UnicodeDecodeError", "'utf-8' codec can't decode byte 0x%02x in position %zu",
+			     (unsigned char)b.p[bad], bad);
+		api_buf_free(&b);
+		return NULL;
 	}
 	const char *err;
 	struct api_json *v = api_json_parse(b.p, b.n, &err);
@@ -86,6 +96,11 @@ int api_fb_open(struct api_fb *fb, const char *prog)
 		}
 	}
 	fb->doc = load_at(fb->dirfd);
+	if (!fb->doc) {
+		close(fb->dirfd);
+		fb->dirfd = -1;
+		return 1;
+	}
 	return 0;
 }
 

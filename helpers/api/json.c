@@ -286,8 +286,10 @@ static struct api_json *parse_value(struct parser *p, int depth)
 					p->err = "Expecting property name enclosed in double quotes";
 					goto fail;
 				}
-				if (parse_string(p, &key) < 0)
+				if (parse_string(p, &key) < 0) {
+					api_buf_free(&key);
 					goto fail;
+				}
 				skip_ws(p);
 				if (p->i >= p->n || p->s[p->i] != ':') {
 					p->err = "Expecting ':' delimiter";

@@ -24,7 +24,11 @@
 #define PY_NAME "python3"
 
 static const char py_script[] =
-	"import sys, os\n"
+	"import sys\n"
+	/* -c puts the cwd (/task) first on sys.path: a task's own jinja2.py
+	 * or gettext.py must not stand in for the real ones */
+	"sys.path[:] = [p for p in sys.path if p not in ('', '.')]\n"
+	"import os\n"
 	"try:\n"
 	"    import jinja2\n"
 	"except Exception:\n"

@@ -11,7 +11,7 @@
  *
  * The file is JSON as Python reads it, which jansson almost matches: NaN,
  * Infinity and -Infinity (Python accepts them; gradebox refuses them, see
- * feedback.h), numbers too large for a double (Python: inf) and lone
+ * feedback.h), reals too large for a double (Python: inf) and lone
  * UTF-16 surrogate escapes (Python keeps them; INGInious's own writers
  * produce \udcff for non-UTF-8 arguments) are handled by a scan before
  * jansson parses. */
@@ -76,6 +76,38 @@ static bool value_slot(const char *buf, size_t len, size_t at, size_t n)
 	       buf[at + n] == '}';
 }
 
+static bool is_number_char(char c)
+{
+	return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+/* A number at buf[i] in a value slot that no double holds (1e999, which
+ * Python reads as inf and jansson refuses): blanked to "0" and spaces, of
+ * the same length, and noted. Returns the index after the token. */
+static size_t blank_overflow(char *buf, size_t len, size_t i, struct scan *s)
+{
+	char num[GB_GRADE_FMT_MAX];
+	size_t end = i;
+	bool real = false;
+
+	while (end < len && is_number_char(buf[end])) {
+		real |= buf[end] == '.' || buf[end] == 'e' || buf[end] == 'E';
+		end++;
+	}
+	/* only a real can overflow (a long integer is jansson's "too big
+	 * integer"), and one longer than this is junk for jansson to refuse */
+	if (!real || end - i >= sizeof(num) || !value_slot(buf, len, i, end - i))
+		return end;
+	memcpy(num, buf + i, end - i);
+	num[end - i] = '\0';
+	if (isinf(strtod(num, NULL))) {
+		memset(buf + i, ' ', end - i);
+		buf[i] = '0';
+		s->nonfinite = true;
+	}
+	return end;
+}
+
 /* Rewrite buf (a copy of the file) in place, keeping its length, so that
  * jansson parses what Python parses: a non-finite number becomes a finite
  * one of the same length (and is noted), a lone surrogate escape becomes
@@ -125,6 +157,8 @@ static void prescan(char *buf, size_t len, struct scan *s)
 			memcpy(buf + i, "0.000000", 8);
 			s->nonfinite = true;
 			i += 8;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			i = blank_overflow(buf, len, i, s);
 		} else {
 			i++;
 		}
@@ -345,15 +379,13 @@ void gb_feedback_judge(const char *buf, size_t len, bool present, struct gb_grad
 	prescan(copy, len, &scan);
 	fb = json_loadb(copy, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
 	free(copy);
-	if (!fb && strstr(jerr.text, "real number overflow"))
-		scan.nonfinite = true; /* Python reads 1e999 as inf */
+	if (!fb) {
+		take_crash_record(r, GB_FEEDBACK_MODIFIED);
+		return;
+	}
 	if (scan.nonfinite) {
 		json_decref(fb);
 		crash_unreadable(r, GB_FEEDBACK_BADLY_FORMATTED);
-		return;
-	}
-	if (!fb) {
-		take_crash_record(r, GB_FEEDBACK_MODIFIED);
 		return;
 	}
 	if (!json_is_object(fb)) {

@@ -1,8 +1,13 @@
 /* feedback: the run file's /.__output/__feedback.json judged as INGInious's
  * container (job end) and agent (its checks) judge it, inginious-api.md §1
- * "Job end" and §2. gradebox's one deliberate difference: a feedback file
+ * "Job end" and §2. gradebox's deliberate differences: a feedback file
  * with NaN or Infinity (which INGInious writes and passes on) is badly
- * formatted -> crash, so that the result stays valid JSON. */
+ * formatted -> crash, so that the result stays valid JSON; so is valid JSON
+ * that is not an object (INGInious's container fails on it); a lone UTF-16
+ * surrogate escape (\udcff, which INGInious's writers produce for a
+ * non-UTF-8 argument) is read as U+FFFD; an integer beyond 64 bits (which
+ * INGInious's agent cannot send on) makes the file unreadable, as "modified
+ * by user". */
 #ifndef GB_FEEDBACK_H
 #define GB_FEEDBACK_H
 

@@ -217,10 +217,13 @@ static int load_task(const struct gb_grade_request *req, struct grade_job *g, gb
 static int open_image(const struct gb_config *cfg, const char *name, const char *shown,
 		      struct grade_job *g, gb_error *err)
 {
+	char why[GB_ERROR_MAX];
+
 	if (gb_image_open(cfg, name, &g->img, err) == 0)
 		return 0;
+	snprintf(why, sizeof(why), "%s", err->msg);
 	return gb_fail(err, err->errnum, "%s: environment '%s' is not available here (%s; "
-		       "import it with gradebox image import)", shown, name, err->msg);
+		       "import it with gradebox image import)", shown, name, why);
 }
 
 /* /task shows the teacher's files as the worker's: the task dir's owner
@@ -430,6 +433,11 @@ static void judge(struct gb_job *job, const struct gb_result *box, struct grade_
 	res->stats.cpu_time = box->cpu_time;
 	res->stats.wall_time = box->wall_time;
 	res->stats.memory_peak = box->memory_peak;
+	/* A grading cut short keeps the submission's state, as INGInious's. */
+	if (job->interrupted || box->status == GB_STATUS_TIMEOUT ||
+	    box->status == GB_STATUS_MEMORY || box->status == GB_STATUS_DISK ||
+	    box->status == GB_STATUS_ERROR)
+		gb_result_set_state(res, gb_input_state(&g->input));
 	if (job->interrupted) {
 		gb_result_set(res, "killed", "The grading was stopped (%s).",
 			      strsignal(job->interrupted));

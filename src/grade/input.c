@@ -23,6 +23,29 @@
 #define GB_FLOAT_TEXT_MAX 32
 /* "/.__input/__inputfile_" and a count. */
 #define GB_UPLOAD_PATH_MAX 64
+/* How much of a problem id a message quotes. */
+#define GB_KEY_SHOWN_MAX 64
+
+/* Errors are one line: control characters (a problem id may hold any, and
+ * jansson quotes the input near a syntax error) become '?'. */
+static int one_line(gb_error *err)
+{
+	for (char *p = err->msg; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = '?';
+	return -1;
+}
+
+/* A problem id as a message shows it: cut short, one line. */
+static const char *key_shown(const char *key, char buf[GB_KEY_SHOWN_MAX + 4])
+{
+	size_t n = strnlen(key, GB_KEY_SHOWN_MAX), i;
+
+	for (i = 0; i < n; i++)
+		buf[i] = (unsigned char)key[i] < 0x20 ? '?' : key[i];
+	strcpy(buf + n, key[n] ? "..." : "");
+	return buf;
+}
 
 /* ---- base64 ---- */
 
@@ -200,15 +223,17 @@ static const char *type_name(json_t *v)
 
 /* One upload: decoded into in->uploads, and its entry rewritten with the
  * path the grading sandbox gets, keys in the order given. */
-static int take_upload(struct gb_input *in, const char *shown, const char *key, json_t *v,
+static int take_upload(struct gb_input *in, const char *shown, const char *rawkey, json_t *v,
 		       json_t **entry, gb_error *err)
 {
+	char key[GB_KEY_SHOWN_MAX + 4];
 	json_t *filename = json_object_get(v, "filename"), *value = json_object_get(v, "value");
 	struct gb_upload *u, *grown;
 	char path[GB_UPLOAD_PATH_MAX];
 	const char *k;
 	json_t *x;
 
+	key_shown(rawkey, key);
 	if (!json_is_string(filename))
 		return gb_fail(err, 0, "%s: problem '%s': upload filename is %s, not a string", shown,
 			       key, type_name(filename));
@@ -244,9 +269,11 @@ int gb_input_parse(const char *text, size_t len, const char *shown, unsigned inp
 
 	memset(in, 0, sizeof(*in));
 	root = json_loadb(text, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	if (!root)
-		return gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line,
-			       jerr.column, jerr.text);
+	if (!root) {
+		gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line, jerr.column,
+			jerr.text);
+		return one_line(err);
+	}
 	if (!json_is_object(root)) {
 		r = gb_fail(err, 0, "%s: expected a JSON object of answers, found %s", shown,
 			    type_name(root));
@@ -271,7 +298,7 @@ int gb_input_parse(const char *text, size_t len, const char *shown, unsigned inp
 		else
 			entry = json_incref(v);
 		if (r == 0 && json_object_setn_new(out, key, klen, entry) < 0)
-			r = gb_fail(err, ENOMEM, "%s: problem '%s'", shown, key);
+			r = gb_fail(err, ENOMEM, "%s: problem", shown);
 	}
 	json_decref(root);
 	if (r == 0 && add_defaults(out, input_random) < 0)

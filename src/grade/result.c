@@ -90,6 +90,33 @@ json_t *gb_result_json(const struct gb_grade_result *r)
 	return o;
 }
 
+/* Write s[0..len) for a terminal: the run file wrote it, so a control
+ * character (an escape sequence would drive the teacher's terminal: move
+ * the cursor, retitle the window, rewrite what is on screen) is shown as
+ * '?', C0 and DEL as C1 (U+0080..U+009F); a tab stays. Newlines are the
+ * caller's. */
+static void put_safe(FILE *f, const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			fputc('?', f);
+		} else if (c == 0xc2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+			   (unsigned char)s[i + 1] <= 0x9f) {
+			fputc('?', f);
+			i++;
+		} else {
+			fputc(c, f);
+		}
+	}
+}
+
+static void put_safe_str(FILE *f, const char *s)
+{
+	put_safe(f, s, strlen(s));
+}
+
 /* Write text with every line indented; nothing for an empty text. */
 static void write_indented(FILE *f, const char *text, size_t len)
 {
@@ -100,7 +127,7 @@ static void write_indented(FILE *f, const char *text, size_t len)
 		size_t n = nl ? (size_t)(nl - (text + i)) : len - i;
 
 		fputs(GB_HUMAN_INDENT, f);
-		fwrite(text + i, 1, n, f);
+		put_safe(f, text + i, n);
 		fputc('\n', f);
 		i += n + 1;
 	}
@@ -112,17 +139,23 @@ static void write_problem(FILE *f, const char *id, json_t *v)
 {
 	json_t *res = json_array_get(v, 0), *text = json_array_get(v, 1);
 
+	fputs("  ", f);
+	put_safe_str(f, id);
+	fputc(':', f);
 	if (json_is_string(v)) {
-		fprintf(f, "  %s:\n", id);
+		fputc('\n', f);
 		write_indented(f, json_string_value(v), json_string_length(v));
 	} else if (json_is_array(v) && json_array_size(v) == 2 && json_is_string(res) &&
 		   json_is_string(text)) {
-		fprintf(f, "  %s: %s\n", id, json_string_value(res));
+		fputc(' ', f);
+		put_safe(f, json_string_value(res), json_string_length(res));
+		fputc('\n', f);
 		write_indented(f, json_string_value(text), json_string_length(text));
 	} else {
+		/* JSON escapes every control character */
 		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 
-		fprintf(f, "  %s: %s\n", id, s ? s : "?");
+		fprintf(f, " %s\n", s ? s : "?");
 		free(s);
 	}
 }
@@ -132,7 +165,9 @@ int gb_result_write_human(FILE *f, const struct gb_grade_result *r)
 	const char *key;
 	json_t *v;
 
-	fprintf(f, "result: %s\n", r->result ? r->result : GB_RESULT_ERROR);
+	fputs("result: ", f);
+	put_safe_str(f, r->result ? r->result : GB_RESULT_ERROR);
+	fputc('\n', f);
 	fprintf(f, "grade: %.2f\n", gb_result_grade(r));
 	if (r->text && r->text[0]) {
 		fputs("feedback:\n", f);

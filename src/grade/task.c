@@ -2,7 +2,7 @@
  *
  * task.yaml is read with libyaml in two passes: the event parser first
  * (syntax errors with libyaml's own marks, one document only, nesting
- * bounded, since libyaml's loader recurses once per level), then the
+ * bounded: no task needs depth, and the tree is then small), then the
  * document loader, whose nodes keep their line and column for the
  * messages. The environment parameters come from the YAML tree or, for
  * gb_task_apply_params, from a JSON object: both reach the same field
@@ -404,7 +404,12 @@ static int read_params(const struct src *s, const struct val *params, const char
 		l->time = d;
 	val_get(s, &limits, "hard_time", &v);
 	snprintf(path, sizeof(path), "%slimits.hard_time", prefix);
-	r = read_limit(s, &v, path, GB_TASK_MAX_TIME * GB_TASK_HARD_TIME_FACTOR, &d);
+	/* 0 is unset too: INGInious's agent takes `hard_time or 3 * time` */
+	r = read_number(s, &v, path, &d);
+	if (r > 0 && d != 0)
+		r = read_limit(s, &v, path, GB_TASK_MAX_TIME * GB_TASK_HARD_TIME_FACTOR, &d);
+	else if (r > 0)
+		r = 0;
 	if (r < 0)
 		return -1;
 	l->hard_time = r ? d : l->time * GB_TASK_HARD_TIME_FACTOR;
@@ -678,9 +683,15 @@ int gb_task_apply_params(struct gb_task *t, const char *json, size_t len, const 
 	int r;
 
 	root = json_loadb(json, len, 0, &jerr);
-	if (!root)
-		return gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line,
-			       jerr.column, jerr.text);
+	if (!root) {
+		gb_fail(err, 0, "%s:%d:%d: JSON syntax error: %s", shown, jerr.line, jerr.column,
+			jerr.text);
+		/* one line: jansson may quote a control character */
+		for (char *p = err->msg; *p; p++)
+			if ((unsigned char)*p < 0x20)
+				*p = '?';
+		return -1;
+	}
 	val_from_json(&v, root);
 	if (v.kind != V_MAP)
 		r = gb_fail(err, 0, "%s: expected a JSON object of environment parameters, found %s",

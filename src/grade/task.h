@@ -29,7 +29,8 @@
 #define GB_TASK_MAX_INPUT_RANDOM 1000
 /* task.yaml files larger than this are refused (real ones are < 100 KiB). */
 #define GB_TASK_YAML_MAX (4u << 20)
-/* Deeper YAML nesting is refused before libyaml's loader sees it. */
+/* Deeper YAML nesting is refused before the tree is built (real files
+ * nest 5 levels). */
 #define GB_TASK_YAML_MAX_DEPTH 64
 #define GB_TASK_FILE "task.yaml"
 
@@ -41,7 +42,8 @@ struct gb_task_limits {
 struct gb_task {
 	char *environment_type;   /* NULL if absent */
 	char *environment_id;     /* image name or INGInious label; NULL = the default image */
-	struct gb_task_limits limits; /* INGInious defaults applied: 30 s, 3 x time, 200 MB, 1024 MB, 2 MiB */
+	struct gb_task_limits limits; /* INGInious defaults applied: 30 s, 3 x time,
+				       * 200 MB, 1024 MB, 2 MiB */
 	char *run_cmd;            /* NULL when unset or '' */
 	bool network_grading;
 	char **problem_ids;       /* `problems:` keys in file order */

@@ -3,6 +3,7 @@
  * is attached, recursively, so no bind is ever visible writable or suid. */
 #include "mount.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <stdio.h>
@@ -154,21 +155,65 @@ static int attach_tree(int rootfd, int tree, const char *what, const char *path,
 
 static int new_fs(const char *type, const char *opts, uint64_t attrs, gb_error *err);
 
+/* An overlay bind asking for ids (its files shown as its owner's). */
+static bool b_wants_owner(const struct gb_bind *b)
+{
+	return b->overlay && b->idmap;
+}
+
 /* Idmap a bind's tree (gb_bind.idmap): a filesystem that cannot (tmpfs
- * before Linux 6.3) keeps its plain ids. */
-static void idmap_tree(const struct gb_mount_plan *p, const struct gb_bind *b)
+ * before Linux 6.3) keeps its plain ids. True when idmapped. */
+static bool idmap_tree(const struct gb_mount_plan *p, const struct gb_bind *b)
 {
 	int ns = b->idmap_fd >= 1 ? b->idmap_fd : p->userns_fd;
 
-	if (b->idmap && ns >= 0)
-		(void)setattr(b->tree, MOUNT_ATTR_IDMAP, 0, ns, false);
+	return b->idmap && ns >= 0 && setattr(b->tree, MOUNT_ATTR_IDMAP, 0, ns, false) == 0;
+}
+
+/* Where an overlay's lower tree cannot be idmapped (tmpfs before Linux
+ * 6.3), its files are given to the overlay's owner the way INGInious does
+ * (chown -R), through the overlay: with metacopy only their metadata is
+ * copied up, never the data, and the source is not touched. */
+#define GB_CHOWN_DEPTH 64
+static int chown_tree(int dir, uid_t id, int depth)
+{
+	_cleanup_closedir_ DIR *d = NULL;
+	struct dirent *de;
+	int fd;
+
+	if (fchown(dir, id, id) < 0)
+		return -1;
+	if (depth > GB_CHOWN_DEPTH)
+		return 0;
+	fd = openat(dir, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		_cleanup_close_ int sub = -1;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (de->d_type != DT_DIR) {
+			if (fchownat(dir, de->d_name, id, id, AT_SYMLINK_NOFOLLOW) < 0)
+				return -1;
+			continue;
+		}
+		sub = openat(dir, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub < 0 || chown_tree(sub, id, depth + 1) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* A writable overlay over bind i (gb_bind.overlay): its tree, attached
  * under the job tmpfs as the only lower layer, upper and work beside it. */
 static int mount_overlay_bind(const struct gb_mount_plan *p, size_t i, int rootfd,
-			      gb_error *err)
+			      bool idmapped, gb_error *err)
 {
+	bool give = b_wants_owner(&p->binds[i]) && !idmapped;
 	const struct gb_bind *b = &p->binds[i];
 	char lower[32], upper[32], work[32], opts[128];
 	_cleanup_close_ int target = -1, ov = -1;
@@ -184,10 +229,13 @@ static int mount_overlay_bind(const struct gb_mount_plan *p, size_t i, int rootf
 		return gb_fail_errno(err, "prepare the overlay of %s", b->src);
 	if (move_mount(b->tree, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
 		return gb_fail_errno(err, "attach %s", b->src);
-	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s", lower, upper, work);
+	snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s%s", lower, upper, work,
+		 give ? ",metacopy=on" : "");
 	ov = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (ov < 0)
 		return gb_context(err, "overlay of %s", b->src);
+	if (give && chown_tree(ov, p->root_uid + b->overlay_owner, 0) < 0)
+		return gb_fail_errno(err, "give the files of %s to its owner", b->src);
 	target = mkpath_in(rootfd, b->dst, true, p->root_uid, err);
 	if (target < 0)
 		return gb_context(err, "overlay of %s on %s", b->src, b->dst);
@@ -199,9 +247,10 @@ static int mount_bind(const struct gb_mount_plan *p, size_t i, int rootfd, gb_er
 	const struct gb_bind *b = &p->binds[i];
 	uint64_t attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 
-	idmap_tree(p, b);
+	bool idmapped = idmap_tree(p, b);
+
 	if (b->overlay)
-		return mount_overlay_bind(p, i, rootfd, err);
+		return mount_overlay_bind(p, i, rootfd, idmapped, err);
 	if (!b->rw)
 		attrs |= MOUNT_ATTR_RDONLY;
 	return attach_tree(rootfd, b->tree, b->src, b->dst, attrs, p->root_uid, err);

@@ -245,6 +245,16 @@ setup() { api_setup; }
 	fb_is '{"result": "success", "text": "Feedback file has been modified by user !"}'
 }
 
+@test "a feedback file that is not UTF-8: the writer exits 1, file unchanged" {
+	printf '{"text": "\xff"}' >"$BATS_TEST_TMPDIR/bad"
+	fb_set ''
+	cp "$BATS_TEST_TMPDIR/bad" "$FB"
+	run "$API/feedback-result" success
+	[ "$status" -eq 1 ]
+	[[ "$output" == *UnicodeDecodeError* ]]
+	cmp "$FB" "$BATS_TEST_TMPDIR/bad"
+}
+
 @test "an empty feedback file is {}; NaN/Infinity in it are read back" {
 	fb_set ''
 	"$API/feedback-result" success
@@ -389,6 +399,64 @@ for j in ['"\\ud83d\\ude00 \\ud800 x\\udc00"', '[1E2, 1e400, -0.0, 1234567890123
     os.remove(fb)
 for b in bad:
     print("mismatch:", b)
+sys.exit(1 if bad else 0)
+PY
+}
+
+@test "usage errors match Python's argparse on 600 random command lines" {
+	command -v python3 >/dev/null || skip "python3 is not on this host"
+	python3 - "$API" <<'PY'
+import argparse, contextlib, io, random, subprocess, sys
+api = sys.argv[1]
+random.seed(3)
+def msg(p):
+    p.add_argument("-a", "--append", action="store_true")
+    p.add_argument("-i", "--id")
+    p.add_argument("-e", "--escape", action="store_true")
+    p.add_argument("-m", "--message")
+def fb(p):
+    for s, l in (("-r", "--result"), ("-g", "--grade"), ("-f", "--feedback"), ("-i", "--id")):
+        p.add_argument(s, l)
+    p.add_argument("-e", "--escape", action="store_true")
+    p.add_argument("-p", "--print", action="store_true")
+    p.add_argument("-c", "--custom")
+    p.add_argument("-j", "--custom-json")
+def indent(p):
+    p.add_argument("-e", "--escape", action="store_true")
+    p.add_argument("-c", "--indent-char")
+    p.add_argument("-a", "--amount", type=int)
+    p.add_argument("-m", "--message")
+def custom(p):
+    p.add_argument("-j", "--json", action="store_true")
+    p.add_argument("key")
+    p.add_argument("value")
+cases = {
+    "feedback-msg": (msg, ["-a", "-e", "-i", "-m", "--app", "--mess", "--id=x", "-am", "-ae", "-mX",
+                           "--", "x", "-5", "-1e3", "--m", "-q", "--message=-z", "-ax"]),
+    "feedback": (fb, ["-r", "-g", "-f", "-i", "-e", "-p", "-c", "-j", "--cu", "--custom",
+                      "--custom-json=a:1", "--res", "-pe", "-rX", "--", "k:v", "-5", "--g=1"]),
+    "rst-indent": (indent, ["-a", "-c", "-m", "-e", "--am", "--amount=2", "-a3", "-2", "x", "--",
+                            "-ea", "--in", "--indent-char=>", "-ec", "--amount=x"]),
+    "feedback-custom": (custom, ["-j", "k", "v", "--", "-5", "--json", "-jk", "--js", "-x"]),
+}
+bad = 0
+for prog, (spec, toks) in cases.items():
+    for _ in range(150):
+        argv = [random.choice(toks) for _ in range(random.randint(0, 5))]
+        p = argparse.ArgumentParser(prog=prog)
+        spec(p)
+        err, code = io.StringIO(), 0
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                p.parse_args(argv)
+            except SystemExit as e:
+                code = e.code
+        r = subprocess.run([api + "/" + prog] + argv, capture_output=True, stdin=subprocess.DEVNULL)
+        want = err.getvalue().strip().split("\n")[-1] if code == 2 else ""
+        got = r.stderr.decode().strip().split("\n")[-1] if r.returncode == 2 else ""
+        if (code == 2) != (r.returncode == 2) or want != got:
+            bad += 1
+            print(prog, argv, "python:", code, want, "| gradebox-api:", r.returncode, got)
 sys.exit(1 if bad else 0)
 PY
 }

@@ -3,7 +3,8 @@
 # GRADEBOX_API_ROOT=$BATS_TEST_TMPDIR/root, so nothing needs a sandbox.
 load helpers
 
-API=$TOP/helpers/bin
+# GB_TEST_API: another build of helpers/bin (a sanitizer build, an install)
+API=${GB_TEST_API:-$TOP/helpers/bin}
 ROOT=$BATS_TEST_TMPDIR/root
 FB=$ROOT/.__output/__feedback.json
 

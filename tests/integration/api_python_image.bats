@@ -8,16 +8,9 @@
 load helpers
 load api_python_helpers
 
-RECIPE=$TOP/rootfs/debian-python/build.sh
-TARBALL=$TOP/tests/.work/debian-python-$(sha256sum "$RECIPE" | cut -c1-12).tar.zst
+TARBALL=$PYTHON_TARBALL
 
-setup_file() {
-	if [ ! -f "$TARBALL" ]; then
-		mkdir -p "$(dirname "$TARBALL")"
-		"$RECIPE" "$TARBALL" >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
-			{ tail -20 "$BATS_FILE_TMPDIR/build.log" >&2; return 1; }
-	fi
-}
+setup_file() { gb_build_python_tarball; }
 
 setup() {
 	gb_setup
@@ -57,4 +50,28 @@ prepare_task() {
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | tr -d '\r')" = $'shell: 42 envval\nTrue' ]
 	assert_file "$BATS_TEST_TMPDIR/api/.__output/__feedback.json" '{"text": "n+1=43 big", "result": "success"}'
+}
+
+@test "gradebox grade of a run.py in the python3 image: IPython with the API, !cmd, \$VAR, %env, the star-import globals, the legacy package" {
+	gb image import "$TARBALL" --name python3 >/dev/null
+	task=$BATS_TEST_TMPDIR/course/py
+	mkdir -p "$task"
+	printf 'environment_type: docker\nenvironment_id: python3\nenvironment_parameters:\n  limits: {time: 30, memory: 256}\n' >"$task/task.yaml"
+	# no imports: json, os, get_input ... come with the launcher
+	cat >"$task/run.py" <<-'PYEOF'
+	answer = get_input("q1")
+	%env GB_GREETING=hello
+	out = !echo $GB_GREETING $answer $HOME
+	from inginious import feedback
+	feedback.set_custom_value("out", out)
+	feedback.set_custom_value("json", json.dumps({"k": os.path.basename(__file__)}))
+	set_problem_feedback("seen " + answer, "q1")
+	set_global_result("success")
+	PYEOF
+	printf '{"input": {"q1": "42"}}' >"$BATS_TEST_TMPDIR/input.json"
+	run "$GRADEBOX" grade --task "$task" --input "$BATS_TEST_TMPDIR/input.json" --json
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.result, .grade, .problems, .custom]' <<<"$output")" = \
+		'["success",100,{"q1":"seen 42"},{"out":["hello 42 /task"],"json":"{\"k\": \"run.py\"}"}]' ]
 }

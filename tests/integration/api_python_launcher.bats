@@ -144,3 +144,17 @@ set_problem_feedback(get_input("q1"), "q1")
 	cmp "$TOP/helpers/bin/inginious-ipython" "$LAUNCHER_SRC"
 	[ "$(head -n 1 "$TOP/helpers/bin/inginious-ipython")" = "#!/usr/bin/env python3" ]
 }
+
+@test "launcher: a run.py that is plain Python runs without starting IPython; one with !cmd or get_ipython starts it" {
+	need_module IPython
+	printf 'import sys\nprint("IPython" in sys.modules)\n' >run.py
+	run launch run.py
+	[ "$status" -eq 0 ]
+	[ "$output" = False ]
+	printf 'import sys\nprint("IPython" in sys.modules)\n!true\n' >run.py
+	run launch run.py
+	[ "${lines[0]}" = True ]
+	printf 'import sys\nprint("IPython" in sys.modules, get_ipython() is not None)\n' >run.py
+	run launch run.py
+	[ "${lines[0]}" = "True True" ]
+}

@@ -38,7 +38,7 @@ teardown() { :; }
 	mkdir wd
 	FAKE_MODE=args py 'from inginious_container_api.run_student import run_student
 print(run_student("gcc -o '"'"'a b'"'"' \"x.c\"", container="c2", time_limit=2, hard_time_limit=1.5,
-      memory_limit=100, share_network=True, start_student_as_root=True, teardown_script="rm x", working_dir="wd"))'
+      memory_limit="100", share_network=True, start_student_as_root=True, teardown_script="rm x", working_dir="wd"))'
 	assert_file "$FAKE_LOG" "--container
 c2
 --time

@@ -2,13 +2,12 @@
 # The bundled example course (docs/examples): every submission of the tasks
 # whose environment is here grades as its name says. The busybox tasks run
 # everywhere; python-sum needs the python3 environment (rootfs/debian-python,
-# built once into tests/.work like rootfs-debian.bats does).
+# built once into tests/.work: gb_build_python_tarball).
 
 bats_require_minimum_version 1.5.0
 load helpers
 
 EX=$TOP/docs/examples
-PYTAR=$TOP/tests/.work/debian-python.tar.zst
 
 setup() {
 	gb_setup
@@ -54,11 +53,8 @@ expect() {
 }
 
 @test "example python-sum: a run.py with 'from inginious import feedback, input' under IPython" {
-	if [ ! -f "$PYTAR" ]; then
-		"$TOP/rootfs/debian-python/build.sh" "$PYTAR" >"$BATS_TEST_TMPDIR/build.log" 2>&1 ||
-			{ tail -20 "$BATS_TEST_TMPDIR/build.log" >&2; return 1; }
-	fi
-	gb image import "$PYTAR" --name python3 >/dev/null
+	gb_build_python_tarball
+	gb image import "$PYTHON_TARBALL" --name python3 >/dev/null
 	expect python-sum success success
 	[ "$(jq -r '.problems.code[0]' <<<"$output")" = success ]
 	expect python-sum failed failed

@@ -411,3 +411,22 @@ EOF2
 	run script -qec "$GRADEBOX grade --task $COURSE/t --input $INPUT --json" /dev/null
 	[[ "$output" == *'"result": "failed"'* ]]
 }
+
+@test "a grading that ends without a state (timeout) keeps the submission's @state" {
+	mktask t "environment_id: default
+environment_parameters:
+  limits: {time: 1}" <<'EOF2'
+while :; do :; done
+EOF2
+	echo '{"q1": "x", "@state": "attempt-3"}' >"$INPUT"
+	grade t
+	[ "$(field .result)" = timeout ]
+	[ "$(field .state)" = attempt-3 ]
+}
+
+@test "an environment name that is not a name (../) is refused, naming task.yaml" {
+	mktask t "environment_id: ../../etc" </dev/null
+	grade t
+	[ "$status" -eq 254 ]
+	[[ "$(field .text)" == *task.yaml*"invalid image name"* ]]
+}

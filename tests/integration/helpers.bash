@@ -148,3 +148,21 @@ gb_need_idmapped_rootfs() {
 	gb_rootfs_idmappable ||
 		skip "the rootfs is on tmpfs, which Linux $(uname -r) cannot idmap (6.3+): its files show as nobody"
 }
+
+# The rootfs/debian-python environment (python3, IPython, Jinja2), built once
+# per version of the recipe into tests/.work (about a minute with the Debian
+# mirror) and shared by every test file that needs it.
+PYTHON_TARBALL=$TOP/tests/.work/debian-python-$(sha256sum "$TOP/rootfs/debian-python/build.sh" | cut -c1-12).tar.zst
+gb_build_python_tarball() {
+	[ -f "$PYTHON_TARBALL" ] && return 0
+	mkdir -p "$(dirname "$PYTHON_TARBALL")"
+	local log
+	log=$(mktemp)
+	if ! "$TOP/rootfs/debian-python/build.sh" "$PYTHON_TARBALL.tmp" >"$log" 2>&1; then
+		tail -20 "$log" >&2
+		rm -f "$log" "$PYTHON_TARBALL.tmp"
+		return 1
+	fi
+	rm -f "$log"
+	mv "$PYTHON_TARBALL.tmp" "$PYTHON_TARBALL"
+}

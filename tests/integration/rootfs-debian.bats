@@ -5,14 +5,9 @@
 
 load helpers
 
-TARBALL=$TOP/tests/.work/debian-python.tar.zst
+TARBALL=$PYTHON_TARBALL
 
-setup_file() {
-	if [ ! -f "$TARBALL" ]; then
-		"$TOP/rootfs/debian-python/build.sh" "$TARBALL" >"$BATS_FILE_TMPDIR/build.log" 2>&1 ||
-			{ tail -20 "$BATS_FILE_TMPDIR/build.log" >&2; return 1; }
-	fi
-}
+setup_file() { gb_build_python_tarball; }
 
 @test "rootfs/debian-python: the tarball imports as an image" {
 	run gb image import "$TARBALL" --name debian-python

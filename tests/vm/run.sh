@@ -2,7 +2,7 @@
 # tests/vm/run.sh — run part of the test suite on a pure cgroup v2 kernel.
 #
 # usage: tests/vm/run.sh                  run $GB_VM_TESTS (bats files; default
-#                                         tests/vm/*.bats tests/integration/{limits,check,config,sandbox}.bats
+#                                         tests/vm/*.bats tests/integration/{limits,check,config,sandbox,grade,run_student*}.bats
 #                                         tests/security/*.bats)
 #        tests/vm/run.sh FILE.bats...     run these bats files
 #        tests/vm/run.sh -- CMD [ARG...]  run CMD (stdout is read as TAP)
@@ -118,6 +118,7 @@ if [ $mode = bats ]; then
 	else
 		for f in "$top"/tests/vm/*.bats "$top"/tests/integration/limits*.bats "$top"/tests/integration/check.bats \
 			"$top"/tests/integration/config.bats "$top"/tests/integration/sandbox.bats \
+			"$top"/tests/integration/grade.bats "$top"/tests/integration/run_student*.bats \
 			"$top"/tests/security/*.bats; do
 			[ -f "$f" ] && tests+=("$f")
 		done

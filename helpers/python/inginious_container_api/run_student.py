@@ -12,6 +12,7 @@
 # receive through `from inginious_container_api.run_student import *`;
 # the costly ones are imported on first use.
 import array
+import math as _math
 import os
 import shlex as _shlex
 import struct
@@ -47,9 +48,9 @@ def _command_path():
 
 
 def _limit_arg(value):
-    # a fractional limit is rounded up: the student never gets less than asked
-    whole = int(value)
-    return str(whole if whole == value else whole + 1)
+    # the command takes whole seconds/MB: a fractional limit is rounded up,
+    # so the student never gets less than asked
+    return str(_math.ceil(float(value)))
 
 
 def _words(cmd):
