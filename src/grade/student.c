@@ -67,7 +67,8 @@ struct gb_student_call {
 	struct gb_box_io io;
 	struct gb_result res;
 	struct gb_bind binds[2];
-	struct gb_image_ref img;
+	struct gb_image_ref img;  /* --container's, held until the box is done */
+	const struct gb_image_ref *image; /* img or the server's default */
 	char *rootfs_lower[1];
 	int rootfs_tree, netns;
 	const char *envp[GB_STUDENT_ENV_MAX + 3];
@@ -261,9 +262,9 @@ static void build_env(struct gb_student_call *c)
 	for (size_t i = 0; env->envp && env->envp[i] && k < GB_STUDENT_ENV_MAX; i++)
 		if (strncmp(env->envp[i], "HOME=", 5) && strncmp(env->envp[i], "PATH=", 5))
 			c->envp[k++] = env->envp[i];
-	for (size_t i = 0; c->img.lock_fd >= 0 && i < c->img.nenv && k < GB_STUDENT_ENV_MAX; i++)
-		if (strncmp(c->img.env[i], "HOME=", 5))
-			c->envp[k++] = c->img.env[i];
+	for (size_t i = 0; c->image && i < c->image->nenv && k < GB_STUDENT_ENV_MAX; i++)
+		if (strncmp(c->image->env[i], "HOME=", 5))
+			c->envp[k++] = c->image->env[i];
 	c->envp[k] = NULL;
 }
 
@@ -279,9 +280,9 @@ static int prepare(struct gb_student_call *c, gb_error *err)
 	if (c->req.container[0]) {
 		if (gb_image_open(env->cfg, c->req.container, &c->img, err) < 0)
 			return gb_context(err, "--container %s", c->req.container);
+		c->image = &c->img;
 	} else if (env->image) {
-		if (gb_image_open(env->cfg, env->image, &c->img, err) < 0)
-			return gb_context(err, "the grading image %s", env->image);
+		c->image = &srv->img;
 	} else {
 		c->rootfs_tree = gb_mount_take_tree(env->rootfs, false, err);
 		if (c->rootfs_tree < 0)
@@ -291,9 +292,9 @@ static int prepare(struct gb_student_call *c, gb_error *err)
 		s->mount.lower_trees = &c->rootfs_tree;
 		s->mount.nlowers = 1;
 	}
-	if (c->img.lock_fd >= 0) {
-		s->mount.lowers = c->img.layers;
-		s->mount.nlowers = c->img.nlayers;
+	if (c->image) {
+		s->mount.lowers = c->image->layers;
+		s->mount.nlowers = c->image->nlayers;
 	}
 	/* Idmapped into the student's own user namespace: uid 4242 on disk is
 	 * 4242 in the grading sandbox and in every student one. */
@@ -552,8 +553,14 @@ int gb_student_server_open(struct gb_student_server *srv, struct gb_job *job,
 	srv->job = job;
 	srv->env = env;
 	srv->listen_fd = srv->epfd = -1;
+	srv->img.lock_fd = -1;
 	if (!env->image && !env->rootfs)
 		return gb_fail(err, EINVAL, "run_student: no image for student sandboxes");
+	/* The default container, opened (and held) once for every call. */
+	if (env->image && gb_image_open(env->cfg, env->image, &srv->img, err) < 0) {
+		gb_context(err, "run_student: the grading image %s", env->image);
+		goto fail;
+	}
 	/* Through the held directory, never a path the sandbox could change. */
 	snprintf(srv->addr, sizeof(srv->addr), "/proc/self/fd/%d/" GB_STUDENT_SOCK_NAME,
 		 env->sock_dir_fd);
@@ -614,4 +621,5 @@ void gb_student_server_close(struct gb_student_server *srv)
 		gb_closep(&srv->listen_fd);
 	}
 	gb_closep(&srv->epfd);
+	gb_image_ref_free(&srv->img);
 }

@@ -17,6 +17,7 @@
 #ifndef GB_STUDENT_H
 #define GB_STUDENT_H
 
+#include "image.h"
 #include "student_proto.h"
 #include "supervisor.h"
 
@@ -73,6 +74,7 @@ struct gb_student_server {
 	unsigned nconns, nrunning;
 	uint64_t next_seq;
 	struct gb_student_call *calls[GB_STUDENT_MAX_CONNS];
+	struct gb_image_ref img; /* env->image, held while the server is open */
 	struct gb_student_stats stats;
 };
 
