@@ -4,9 +4,10 @@
  *   struct gb_student_server srv;
  *   struct gb_student_env env = { .cfg, .lim = &grading_lim, .image or
  *       .rootfs, .seccomp_profile, .sock_dir_fd, .task_student_fd,
- *       .course_student_fd, .grading_res = &grading_res };
+ *       .course_student_fd, .grading_res = &grading_res, .userns };
  *   gb_student_server_open(&srv, &job, &env, &err);  -> DIR/sock listens
- *   bind DIR into the grading sandbox at /.gradebox; start it with
+ *   bind DIR/sock into the grading sandbox at /.gradebox/sock (grade.c binds
+ *   the socket file itself: a mount point cannot be replaced); start it with
  *   gb_job_start_box(..., &grading_res); gb_job_wait(&job, &grading_res);
  *   gb_student_server_close(&srv);   -> every student sandbox killed, reaped
  *   srv.stats.runs, srv.stats.cpu_time  -> result's stats
