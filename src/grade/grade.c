@@ -36,6 +36,7 @@
 #include "image.h"
 #include "input.h"
 #include "runfile.h"
+#include "student.h"
 #include "supervisor.h"
 #include "task.h"
 #include "text.h"
@@ -46,6 +47,8 @@
 #define GB_GRADE_PATH "/.gradebox/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define GB_GRADE_MAX_ENV 256
 #define GB_COMMON_DIR "$common"
+/* The job tmpfs's directory holding the run_student socket. */
+#define GB_GRADE_SOCK_DIR "gradebox"
 #define GB_EXEC_FAILED "An error occured while running the grading script. It is possible " \
 		       "that it is non-executable or made a timeout"
 
@@ -65,6 +68,11 @@ struct grade_job {
 	char *env[GB_GRADE_MAX_ENV];
 	size_t nenv;
 	int out_fd, err_fd, null_fd;
+	/* run_student: the socket's directory in the job tmpfs, what student
+	 * sandboxes bind, and whether they share the grading sandbox's ids
+	 * (where student/ could not be idmapped) */
+	int sock_dir_fd, student_fd, course_student_fd;
+	bool student_shared_ids;
 };
 
 static void job_free(struct grade_job *g)
@@ -86,6 +94,9 @@ static void job_free(struct grade_job *g)
 	gb_closep(&g->out_fd);
 	gb_closep(&g->err_fd);
 	gb_closep(&g->null_fd);
+	gb_closep(&g->sock_dir_fd);
+	gb_closep(&g->student_fd);
+	gb_closep(&g->course_student_fd);
 }
 
 static int add_bind(struct grade_job *g, int tree, const char *src, const char *dst, bool rw,
@@ -234,6 +245,53 @@ static int task_idmap(struct grade_job *g, gb_error *err)
 	return gb_userns_create_map(base, umap, gmap, &g->task_map_fd, err);
 }
 
+/* run_student (student.h): the socket is made in a directory of the job
+ * tmpfs and bound, as a file, at /.gradebox/sock once it exists (see
+ * run); student sandboxes bind student/ and $common/student. */
+static int student_binds(struct grade_job *g, int scratch, gb_error *err)
+{
+	if (mkdirat(scratch, GB_GRADE_SOCK_DIR, 0700) < 0)
+		return gb_fail_errno(err, "make %s in the job tmpfs", GB_GRADE_SOCK_DIR);
+	g->sock_dir_fd = openat(scratch, GB_GRADE_SOCK_DIR,
+				O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	g->student_fd = openat(scratch, GB_GRADE_STUDENT_DIR,
+			       O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (g->sock_dir_fd < 0 || g->student_fd < 0)
+		return gb_fail_errno(err, "open student/ in the job tmpfs");
+	if (g->common_fd >= 0) {
+		g->course_student_fd = openat(g->common_fd, "student",
+					      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (g->course_student_fd < 0 && errno != ENOENT)
+			return gb_fail_errno(err, "%s/student", g->common);
+	}
+	return 0;
+}
+
+/* Serve run_student for the grading sandbox: listen, and bind the socket
+ * at /.gradebox/sock (a file bind: the sandbox cannot remove or replace a
+ * mount point). */
+static int student_server(const struct gb_config *cfg, struct gb_job *job, struct grade_job *g,
+			  struct gb_student_env *env, struct gb_student_server *srv,
+			  const struct gb_result *box, gb_error *err)
+{
+	int tree;
+
+	*env = (struct gb_student_env){
+		.cfg = cfg, .lim = &g->lim, .image = g->img.name,
+		.seccomp_profile = cfg->seccomp_profile, .sock_dir_fd = g->sock_dir_fd,
+		.task_student_fd = g->student_fd, .course_student_fd = g->course_student_fd,
+		.grading_res = box, .userns = g->student_shared_ids ? &g->ns : NULL,
+	};
+	if (gb_student_server_open(srv, job, env, err) < 0)
+		return -1;
+	tree = gb_grade_fs_tree(g->sock_dir_fd, GB_STUDENT_SOCK_NAME, err);
+	if (add_bind(g, tree, "run_student socket", GB_STUDENT_SOCK_DST, false, err) < 0) {
+		gb_student_server_close(srv);
+		return -1;
+	}
+	return 0;
+}
+
 static int make_binds(const struct gb_config *cfg, struct gb_job *job, struct grade_job *g,
 		      gb_error *err)
 {
@@ -262,6 +320,7 @@ static int make_binds(const struct gb_config *cfg, struct gb_job *job, struct gr
 	if (student < 0)
 		return -1;
 	if (gb_mount_idmap(student, g->ns.fd) < 0) {
+		g->student_shared_ids = true;
 		if (fchownat(scratch, GB_GRADE_STUDENT_DIR, ids.worker, ids.worker,
 			     AT_SYMLINK_NOFOLLOW) < 0) {
 			close(student);
@@ -295,6 +354,8 @@ static int make_binds(const struct gb_config *cfg, struct gb_job *job, struct gr
 		     err) < 0)
 		return gb_context(err, "the Python container API (helpers_dir %s)",
 				  cfg->helpers_dir);
+	if (student_binds(g, scratch, err) < 0)
+		return -1;
 	if (gb_grade_fs_systemfiles(scratch, g->task_fd, sysfiles, err) < 0)
 		return -1;
 	for (size_t i = 0; i < 2; i++)
@@ -418,6 +479,8 @@ static int run(const struct gb_config *cfg, struct grade_job *g, struct gb_grade
 	struct gb_box_io io;
 	struct gb_result box;
 	struct gb_job job;
+	struct gb_student_env senv;
+	struct gb_student_server srv;
 	int r;
 
 	g->lim.pids = cfg->default_pids;
@@ -445,7 +508,12 @@ static int run(const struct gb_config *cfg, struct grade_job *g, struct gb_grade
 		gb_job_close(&job, &(gb_error){ 0 });
 		return gb_fail_errno(err, "stdio of the grading sandbox");
 	}
-	io = (struct gb_box_io){ g->null_fd, g->out_fd, g->err_fd };
+	io = (struct gb_box_io){ .stdin_fd = g->null_fd, .stdout_fd = g->out_fd,
+				 .stderr_fd = g->err_fd };
+	if (student_server(cfg, &job, g, &senv, &srv, &box, err) < 0) {
+		gb_job_close(&job, &(gb_error){ 0 });
+		return -1;
+	}
 	spec.mount.lowers = g->img.layers;
 	spec.mount.nlowers = g->img.nlayers;
 	spec.mount.binds = g->binds;
@@ -458,8 +526,14 @@ static int run(const struct gb_config *cfg, struct grade_job *g, struct gb_grade
 	spec.host_network = g->task_yaml.network_grading;
 	spec.nested = gb_config_nested_image(cfg, g->img.name);
 	spec.seccomp_profile = cfg->seccomp_profile;
-	gb_job_run_box(&job, &spec, &g->lim, &io, &box);
+	gb_job_start_box(&job, &spec, &g->lim, &io, &box);
+	gb_job_wait(&job, &box);
+	/* When the grading sandbox ends, its student sandboxes end. */
+	gb_student_server_close(&srv);
 	judge(&job, &box, g, res);
+	/* The job's CPU: the grading sandbox's and its students'. */
+	res->stats.cpu_time += srv.stats.cpu_time;
+	res->stats.student_runs = srv.stats.runs;
 	read_archive(job.scratch_fd, &g->lim, res);
 	res->out = read_memfd(g->out_fd);
 	res->err = read_memfd(g->err_fd);
@@ -471,7 +545,8 @@ int gb_grade(const struct gb_config *cfg, const struct gb_grade_request *req,
 	     struct gb_grade_result *res, gb_error *err)
 {
 	struct grade_job g = { .task_fd = -1, .common_fd = -1, .task_map_fd = -1, .out_fd = -1,
-			       .err_fd = -1, .null_fd = -1, .img = { .lock_fd = -1 } };
+			       .err_fd = -1, .null_fd = -1, .img = { .lock_fd = -1 },
+			       .sock_dir_fd = -1, .student_fd = -1, .course_student_fd = -1 };
 	char shown[PATH_MAX + 16];
 	int r;
 

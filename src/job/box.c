@@ -220,14 +220,21 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	/* Pipes only: never the caller's files or tty (see output.h). Where
 	 * stdout and stderr are one file (a terminal, `2>&1`), one pipe
 	 * serves both, so their lines keep their order. */
-	if (gb_output_open_input(&b->in, io->stdin_fd, err) < 0 ||
+	if (io->direct) {
+		spec->stdio[0] = io->stdin_fd;
+		spec->stdio[1] = io->stdout_fd;
+		spec->stdio[2] = io->stderr_fd;
+	} else if (gb_output_open_input(&b->in, io->stdin_fd, err) < 0 ||
 	    gb_output_open(&b->out, io->stdout_fd, b->lim->output_bytes, err) < 0 ||
 	    (!same_file(io->stdout_fd, io->stderr_fd) &&
 	     gb_output_open(&b->errout, io->stderr_fd, b->lim->output_bytes, err) < 0))
 		return -1;
-	spec->stdio[0] = b->in.sandbox_end;
-	spec->stdio[1] = b->out.sandbox_end;
-	spec->stdio[2] = b->errout.sandbox_end >= 0 ? b->errout.sandbox_end : b->out.sandbox_end;
+	if (!io->direct) {
+		spec->stdio[0] = b->in.sandbox_end;
+		spec->stdio[1] = b->out.sandbox_end;
+		spec->stdio[2] = b->errout.sandbox_end >= 0 ? b->errout.sandbox_end
+							     : b->out.sandbox_end;
+	}
 	spec->mount.job_dir = job->cfg->run_dir;
 	if (job->scratch_fd >= 0) {
 		if (mkdirat(job->scratch_fd, name, 0755) < 0)
@@ -251,8 +258,13 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	if (r < 0)
 		return -1;
 	/* While init builds the filesystem on another CPU. */
-	if (!spec->host_network && gb_netns_make(&netns, err) < 0)
+	if (spec->netns_fd) {
+		netns = fcntl(*spec->netns_fd, F_DUPFD_CLOEXEC, 3);
+		if (netns < 0)
+			return gb_fail_errno(err, "duplicate the net namespace to join");
+	} else if (!spec->host_network && gb_netns_make(&netns, err) < 0) {
 		return -1;
+	}
 	if (spec->seccomp_profile &&
 	    gb_seccomp_compile(spec->seccomp_profile,
 			       (spec->root ? 0 : GB_SECCOMP_NONROOT) |

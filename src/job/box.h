@@ -15,6 +15,8 @@ struct gb_box {
 	uint64_t started_ns, ended_ns; /* ended: init reaped */
 	bool init_done, have_status, killed;
 	int wait_status;
+	gb_box_done_fn done_fn;  /* gb_job_on_done */
+	void *done_arg;
 };
 
 /* Start a box. On a setup failure the result says so; the box still has

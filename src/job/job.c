@@ -184,6 +184,77 @@ int gb_job_gc(const struct gb_config *cfg, unsigned *removed, gb_error *err)
 }
 
 
+/* Close a finished box and tell whoever asked (gb_job_on_done). */
+static void finish_slot(struct gb_job *job, size_t i)
+{
+	struct gb_box *b = job->boxes[i];
+	gb_box_done_fn fn = b->done_fn;
+	void *arg = b->done_arg;
+	struct gb_result *res = b->res;
+
+	job->boxes[i] = NULL;
+	gb_box_finish(b);
+	if (fn)
+		fn(job, res, arg);
+}
+
+static struct gb_box *box_of(struct gb_job *job, const struct gb_result *res)
+{
+	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++)
+		if (job->boxes[i] && job->boxes[i]->res == res)
+			return job->boxes[i];
+	return NULL;
+}
+
+int gb_job_on_done(struct gb_job *job, const struct gb_result *res, gb_box_done_fn fn,
+		   void *arg)
+{
+	struct gb_box *b = box_of(job, res);
+
+	if (!b)
+		return -1;
+	b->done_fn = fn;
+	b->done_arg = arg;
+	return 0;
+}
+
+int gb_job_signal_box(struct gb_job *job, const struct gb_result *res, int signo)
+{
+	struct gb_box *b = box_of(job, res);
+
+	if (!b || b->init_done || b->killed || b->sb.pidfd < 0)
+		return -1;
+	return (int)syscall(SYS_pidfd_send_signal, b->sb.pidfd, signo, NULL, 0);
+}
+
+void gb_job_kill_box(struct gb_job *job, const struct gb_result *res)
+{
+	struct gb_box *b = box_of(job, res);
+
+	if (b)
+		gb_box_kill(b);
+}
+
+int gb_job_box_netns(struct gb_job *job, const struct gb_result *res, gb_error *err)
+{
+	struct gb_box *b = box_of(job, res);
+	char path[64];
+	int fd;
+
+	if (!b || b->init_done || b->sb.pid <= 0)
+		return gb_fail(err, ESRCH, "the sandbox has ended");
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", b->sb.pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gb_fail_errno(err, "open %s", path);
+	/* Still alive after the open: the pid was not reused. */
+	if (syscall(SYS_pidfd_send_signal, b->sb.pidfd, 0, NULL, 0) < 0) {
+		close(fd);
+		return gb_fail(err, ESRCH, "the sandbox has ended");
+	}
+	return fd;
+}
+
 void gb_job_start_box(struct gb_job *job, struct gb_sandbox_spec *spec,
 		      const struct gb_limits *lim, const struct gb_box_io *io,
 		      struct gb_result *res)
@@ -363,9 +434,7 @@ static void step(struct gb_job *job)
 	dispatch(job, p, s, n, true);
 	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
 		if (job->boxes[i] && gb_box_finished(job->boxes[i])) {
-			struct gb_box *b = job->boxes[i];
-			job->boxes[i] = NULL;
-			gb_box_finish(b);
+			finish_slot(job, i);
 		}
 	}
 }
@@ -375,9 +444,7 @@ void gb_job_wait(struct gb_job *job, const struct gb_result *res)
 	/* A finished box is closed at the end of the step that saw it finish. */
 	for (size_t i = 0; i < GB_JOB_MAX_BOXES; i++) {
 		if (job->boxes[i] && gb_box_finished(job->boxes[i])) {
-			struct gb_box *b = job->boxes[i];
-			job->boxes[i] = NULL;
-			gb_box_finish(b);
+			finish_slot(job, i);
 		}
 	}
 	while (!res->done)

@@ -80,7 +80,11 @@ struct gb_job {
 struct gb_box_io {
 	int stdin_fd;
 	int stdout_fd, stderr_fd;
+	/* The sandbox gets these very fds, no pumps: for fds that came from
+	 * another sandbox (run_student), never for host files. */
+	bool direct;
 };
+typedef void (*gb_box_done_fn)(struct gb_job *job, struct gb_result *res, void *arg);
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
 /* Give the job one tmpfs of disk_bytes (and as many inodes as
@@ -104,6 +108,15 @@ void gb_job_wait(struct gb_job *job, const struct gb_result *res);
 void gb_job_run_box(struct gb_job *job, struct gb_sandbox_spec *spec,
 		    const struct gb_limits *lim, const struct gb_box_io *io,
 		    struct gb_result *res);
+/* The running box whose result is res: call fn from the loop once it has
+ * finished (res->done); deliver a signal to it (its init passes it on to
+ * the command); kill it. Return -1 when no running box has that result. */
+int gb_job_on_done(struct gb_job *job, const struct gb_result *res, gb_box_done_fn fn,
+		   void *arg);
+int gb_job_signal_box(struct gb_job *job, const struct gb_result *res, int signo);
+void gb_job_kill_box(struct gb_job *job, const struct gb_result *res);
+/* An fd of the running box's net namespace (to share it), or -1. */
+int gb_job_box_netns(struct gb_job *job, const struct gb_result *res, gb_error *err);
 /* Call fn whenever fd is readable while the job's loop runs. */
 int gb_job_watch(struct gb_job *job, int fd, gb_job_watch_fn fn, void *arg, gb_error *err);
 void gb_job_unwatch(struct gb_job *job, int fd);

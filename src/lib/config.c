@@ -182,6 +182,13 @@ int gb_config_set(struct gb_config *cfg, const char *key, const char *value, gb_
 		cfg->uid_base = (uid_t)n;
 		return 0;
 	}
+	if (!strcmp(key, "student_parallel")) {
+		if (gb_parse_u64(value, &n) < 0 || n == 0 || n > GB_STUDENT_PARALLEL_MAX)
+			return gb_fail(err, 0, "student_parallel must be a number between 1 and %u, "
+				       "not '%s'", GB_STUDENT_PARALLEL_MAX, value);
+		cfg->student_parallel = (unsigned)n;
+		return 0;
+	}
 	if (!strcmp(key, "uid_slots")) {
 		/* Against uid_base once both are known (check_uid_range). */
 		if (gb_parse_u64(value, &n) < 0 || n == 0 || n > UINT32_MAX / GB_ID_RANGE)
@@ -271,6 +278,7 @@ static const struct {
 	{ "GRADEBOX_MAX_UNPACKED_MB", "max_unpacked_mb" },
 	{ "GRADEBOX_NESTED_IMAGES", "nested_images" },
 	{ "GRADEBOX_UID_SLOTS", "uid_slots" },
+	{ "GRADEBOX_STUDENT_PARALLEL", "student_parallel" },
 	{ "GRADEBOX_DEFAULT_TIME", "default_time" },
 	{ "GRADEBOX_DEFAULT_HARD_TIME", "default_hard_time" },
 	{ "GRADEBOX_DEFAULT_MEMORY_MB", "default_memory_mb" },
@@ -321,6 +329,7 @@ int gb_config_load(struct gb_config *cfg, gb_error *err)
 	strcpy(cfg->run_dir, GB_DEFAULT_RUN_DIR);
 	cfg->uid_base = GB_DEFAULT_UID_BASE;
 	cfg->uid_slots = GB_DEFAULT_UID_SLOTS;
+	cfg->student_parallel = GB_DEFAULT_STUDENT_PARALLEL;
 	cfg->max_unpacked_mb = GB_DEFAULT_MAX_UNPACKED_MB;
 	cfg->default_time = GB_DEFAULT_LIMIT_TIME;
 	cfg->default_hard_time = GB_DEFAULT_LIMIT_HARD_TIME;

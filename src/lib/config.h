@@ -26,6 +26,11 @@
 #define GB_DEFAULT_UID_SLOTS 1024u
 #define GB_DEFAULT_MAX_UNPACKED_MB 8192u
 #define GB_CONFIG_NESTED_IMAGES_MAX 1024
+/* run_student sandboxes of one job running at once; further calls wait.
+ * Each costs a uid slot and its memory limit; a run file testing cases in
+ * parallel gains little past the host's cores. */
+#define GB_DEFAULT_STUDENT_PARALLEL 8u
+#define GB_STUDENT_PARALLEL_MAX 32u
 
 /* Limits of a sandbox whose command line sets none (0 = no limit). Without
  * them a run had no pids, memory or wall limit and a job tmpfs of half the
@@ -72,6 +77,7 @@ struct gb_config {
 	uid_t uid_base;
 	unsigned uid_slots;         /* id ranges after uid_base, one per running sandbox */
 	uint64_t max_unpacked_mb;
+	unsigned student_parallel;  /* run_student sandboxes at once per job */
 	/* Limits when the command line gives none; 0 = none. */
 	double default_time;        /* CPU seconds */
 	double default_hard_time;   /* wall seconds (3 x --time when --time is given) */

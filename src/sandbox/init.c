@@ -23,7 +23,7 @@ extern char **environ;
 
 /* Signals init passes on to the command instead of acting on them. */
 static const int forwarded[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH,
+	SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGCONT, SIGWINCH, SIGTSTP,
 };
 
 void gb_init_fail(int sock, const gb_error *err)

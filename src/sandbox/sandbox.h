@@ -25,6 +25,8 @@ struct gb_sandbox_spec {
 	bool root;                   /* keep root's capabilities (inside the userns) */
 	bool nested;                 /* may make namespaces and mount (nested containers) */
 	bool host_network;
+	const int *netns_fd;         /* join this net namespace (run_student
+				      * --share-network); NULL = a new one */
 	const char *hostname;
 	const char *seccomp_profile; /* compiled by the supervisor; NULL = no filter */
 	struct gb_seccomp seccomp;   /* filled in (in init): the compiled filter */

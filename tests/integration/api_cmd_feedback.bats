@@ -350,10 +350,10 @@ setup() { api_setup; }
 	done
 }
 
-@test "run_student and ssh_student without the run_student client: exit 251 with a message" {
+@test "run_student and ssh_student outside a grading sandbox: exit 251 with a message" {
 	run "$API/run_student" ls
 	[ "$status" -eq 251 ]
-	[[ "$output" == *"run_student: no student container"* ]]
+	[[ "$output" == *"run_student: not available"* ]]
 	run "$API/ssh_student"
 	[ "$status" -eq 251 ]
 }

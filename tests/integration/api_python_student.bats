@@ -53,7 +53,7 @@ c2
 rm x
 gcc
 -o
-a b
+'a b'
 x.c
 cwd=$ROOT/task/wd
 "
@@ -64,7 +64,7 @@ cwd=$ROOT/task
 "
 	FAKE_MODE=args py 'from inginious_container_api.run_student import run_student; run_student("")'
 	assert_file "$FAKE_LOG" "echo
-info: student container started with no command set
+'info: student container started with no command set'
 cwd=$ROOT/task
 "
 }

@@ -108,7 +108,10 @@ def run_student(cmd, container=None, time_limit=0, hard_time_limit=0, memory_lim
     if teardown_script:
         args += ["--teardown-script", teardown_script]
     try:
-        args += _words(cmd)
+        # The command joins its words with spaces and splits them again as
+        # INGInious does (helpers/api/run_student.c): quoted, each word
+        # arrives whole.
+        args += [_shlex.quote(word) for word in _words(cmd)]
     except ValueError as e:  # unbalanced quotes: the student side could not split it
         print("run_student: " + str(e), file=sys.stderr, flush=True)
         return _RET_FAILED
