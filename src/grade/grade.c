@@ -259,8 +259,13 @@ static int student_binds(struct grade_job *g, int scratch, gb_error *err)
 	if (g->sock_dir_fd < 0 || g->student_fd < 0)
 		return gb_fail_errno(err, "open student/ in the job tmpfs");
 	if (g->common_fd >= 0) {
-		g->course_student_fd = openat(g->common_fd, "student",
-					      O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		char path[PATH_MAX + 16];
+
+		/* By path, not from common_fd: that fd was opened before the
+		 * supervisor's own mount namespace (gb_job_scratch), and a mount
+		 * of another namespace cannot be cloned for a student box. */
+		snprintf(path, sizeof(path), "%s/student", g->common);
+		g->course_student_fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (g->course_student_fd < 0 && errno != ENOENT)
 			return gb_fail_errno(err, "%s/student", g->common);
 	}

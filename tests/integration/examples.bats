@@ -29,14 +29,14 @@ expect() {
 	return 1
 }
 
-@test "example hello-sh: success, failed, and the hostile submissions end as timeout or overflow" {
+@test "example hello-sh: the student's script in a student sandbox (run_student); hostile ones end as timeout, overflow or failed" {
 	expect hello-sh success success
 	expect hello-sh failed failed
 	expect hello-sh loop timeout
-	expect hello-sh forkbomb overflow timeout
+	expect hello-sh forkbomb overflow timeout failed
 	expect hello-sh memory overflow
 	expect hello-sh disk overflow
-	expect hello-sh flood overflow
+	expect hello-sh flood failed overflow
 }
 
 @test "example template-sh: parsetemplate fills the teacher's template" {

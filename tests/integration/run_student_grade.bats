@@ -58,3 +58,15 @@ EOF
 	[ "$status" -eq 0 ]
 	[ -z "$(pgrep -xf 'sleep 3021')" ]
 }
+
+@test "run_student through grade: the course's \$common/student is read-only in the student sandbox" {
+	mkdir -p "$COURSE/\$common/student"
+	echo shared >"$COURSE/\$common/student/f"
+	runfile <<'EOF2'
+v=$(run_student cat /course/common/student/f)
+run_student touch /course/common/student/x 2>/dev/null; w=$?
+echo "{\"result\": \"success\", \"text\": \"$v $w\"}" >/.__output/__feedback.json
+EOF2
+	grade
+	[ "$(jq -r .text <<<"$output")" = "shared 1" ]
+}
