@@ -40,6 +40,11 @@ struct gb_command {
 const struct gb_command *gb_cli_find(const struct gb_command *cmds, size_t n,
 				     const char *name);
 
+/* Run one of gradebox's other programs (gradebox-image, -grade, -test,
+ * -agent): beside this binary (the build tree), else where `make install`
+ * put it. Returns only on failure, with the usage error printed. */
+int gb_cli_exec_program(const char *program, char **argv);
+
 /* Print "gradebox: MSG" on stderr and return GB_EXIT_FAILURE. */
 int gb_cli_error(const gb_error *err);
 int gb_cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -3,7 +3,6 @@
  * that starts sandboxes fast. It tells the agent where gradebox is (the
  * agent runs `gradebox grade` once per job). */
 #include <limits.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@
 
 int gb_cmd_agent(int argc, char **argv, struct gb_config *cfg)
 {
-	char self[PATH_MAX], dir[PATH_MAX], path[PATH_MAX + sizeof(GB_AGENT_PROGRAM) + 1];
+	char self[PATH_MAX];
 	char *args[GB_AGENT_ARGS_MAX + 3];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	int k = 0;
@@ -32,13 +31,5 @@ int gb_cmd_agent(int argc, char **argv, struct gb_config *cfg)
 	for (int i = 1; i < argc; i++)
 		args[k++] = argv[i];
 	args[k] = NULL;
-	/* Beside this binary (the build tree), else where `make install` put it. */
-	snprintf(dir, sizeof(dir), "%s", self);
-	snprintf(path, sizeof(path), "%s/%s", dirname(dir), GB_AGENT_PROGRAM);
-	if (access(path, X_OK) == 0)
-		execv(path, args);
-	snprintf(path, sizeof(path), "%s/%s", GB_PKGLIBEXECDIR, GB_AGENT_PROGRAM);
-	execv(path, args);
-	return gb_cli_usage("cannot run %s: %s (is gradebox installed completely?)", path,
-			    strerror(errno));
+	return gb_cli_exec_program(GB_AGENT_PROGRAM, args);
 }

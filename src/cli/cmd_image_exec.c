@@ -18,7 +18,7 @@
 
 #define GB_TEST_PROGRAM "gradebox-test"
 
-static int exec_program(const char *program, char **argv)
+int gb_cli_exec_program(const char *program, char **argv)
 {
 	char self[PATH_MAX], path[2 * PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -38,15 +38,15 @@ static int exec_program(const char *program, char **argv)
 
 int gb_cmd_image(int argc, char **argv, struct gb_config *cfg)
 {
-	return exec_program(GB_IMAGE_PROGRAM, argv);
+	return gb_cli_exec_program(GB_IMAGE_PROGRAM, argv);
 }
 
 int gb_cmd_grade(int argc, char **argv, struct gb_config *cfg)
 {
-	return exec_program(GB_GRADE_PROGRAM, argv);
+	return gb_cli_exec_program(GB_GRADE_PROGRAM, argv);
 }
 
 int gb_cmd_test(int argc, char **argv, struct gb_config *cfg)
 {
-	return exec_program(GB_TEST_PROGRAM, argv);
+	return gb_cli_exec_program(GB_TEST_PROGRAM, argv);
 }

@@ -15,7 +15,7 @@
 
 #include <msgpack.h>
 
-#include "agent_base64.h"
+#include "text.h"
 #include "util.h"
 
 #define MSG_TYPE_KEY "@type"
@@ -88,7 +88,7 @@ static bool is_upload(const msgpack_object *o)
 static int upload_json(const msgpack_object *o, const char *path, json_t **out, char *why)
 {
 	const msgpack_object *f = map_get(o, "filename"), *v = map_get(o, "value");
-	_cleanup_free_ char *b64 = gb_b64_encode(v->via.bin.ptr, v->via.bin.size);
+	_cleanup_free_ char *b64 = gb_base64_encode((const unsigned char *)v->via.bin.ptr, v->via.bin.size);
 	json_t *name = text_json(f);
 
 	if (!name)
@@ -491,7 +491,7 @@ int gb_agent_msg_done(const char *job_id, json_t *result, struct gb_agent_frame 
 		_cleanup_free_ unsigned char *bytes = NULL;
 		size_t n;
 
-		if (gb_b64_decode(json_string_value(archive), json_string_length(archive), &bytes,
+		if (gb_base64_decode(json_string_value(archive), json_string_length(archive), &bytes,
 				  &n) < 0) {
 			msgpack_sbuffer_destroy(&p.buf);
 			return gb_fail(err, 0, "the result's archive is not base64");
