@@ -401,9 +401,14 @@ int gb_cg_create(const struct gb_cg_host *host, const struct gb_cgroup *parent,
 			 name);
 	else /* a sandbox on its own (limits, no job) */
 		snprintf(v1_name, sizeof(v1_name), "%s", name);
+	/* ...except below a job that has a process limit of its own (a
+	 * grading job: its sandboxes share it), whose v1 pids cgroup holds
+	 * theirs, so the hierarchy counts them all against the job's. */
 	if (hybrid && (parent || limits) &&
 	    (mkdir_new(host->mem_base, v1_name, cg.mem_path, err) < 0 ||
-	     mkdir_new(host->pids_base, v1_name, cg.pids_path, err) < 0))
+	     (parent && parent->pids_path[0]
+		      ? mkdir_new(parent->pids_path, name, cg.pids_path, err)
+		      : mkdir_new(host->pids_base, v1_name, cg.pids_path, err)) < 0))
 		goto fail;
 	cg.v2_fd = GB_RETRY(open(cg.v2_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
 	if (cg.v2_fd < 0) {

@@ -489,7 +489,7 @@ static int run(const struct gb_config *cfg, struct grade_job *g, struct gb_grade
 	int r;
 
 	g->lim.pids = cfg->default_pids;
-	if (gb_job_open(&job, cfg, err) < 0)
+	if (gb_job_open_pids(&job, cfg, cfg->default_pids, err) < 0)
 		return -1;
 	if (gb_job_scratch(&job, g->lim.disk_bytes, err) < 0 ||
 	    gb_userns_create(GB_UID_LOCK_FILE, cfg->uid_base, cfg->uid_slots, (unsigned)getpid(),

@@ -77,6 +77,13 @@ bool gb_job_owner_alive(const char *job_name)
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 {
+	return gb_job_open_pids(job, cfg, 0, err);
+}
+
+int gb_job_open_pids(struct gb_job *job, const struct gb_config *cfg, uint64_t pids,
+		     gb_error *err)
+{
+	struct gb_cg_limits limits = { .pids = pids };
 	unsigned long long start = 0;
 
 	sigset_t set;
@@ -113,7 +120,8 @@ int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err)
 		gb_context(err, "run directory (run_dir)");
 		goto fail;
 	}
-	if (gb_cg_create(&job->cg_host, NULL, job->name, NULL, &job->cg, err) < 0) {
+	if (gb_cg_create(&job->cg_host, NULL, job->name, pids ? &limits : NULL, &job->cg,
+			 err) < 0) {
 		gb_context(err, "job cgroup");
 		goto fail;
 	}

@@ -87,6 +87,10 @@ struct gb_box_io {
 typedef void (*gb_box_done_fn)(struct gb_job *job, struct gb_result *res, void *arg);
 
 int gb_job_open(struct gb_job *job, const struct gb_config *cfg, gb_error *err);
+/* The same, with a process limit for the job as a whole (0 = none): every
+ * box of the job counts against it, whatever its own limit. */
+int gb_job_open_pids(struct gb_job *job, const struct gb_config *cfg, uint64_t pids,
+		     gb_error *err);
 /* Give the job one tmpfs of disk_bytes (and as many inodes as
  * GB_MOUNT_BYTES_PER_INODE allows) for every box it starts from now on:
  * each box's writable layer, /tmp and the files the caller shares between

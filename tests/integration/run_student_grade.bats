@@ -70,3 +70,22 @@ EOF2
 	grade
 	[ "$(jq -r .text <<<"$output")" = "shared 1" ]
 }
+
+@test "run_student through grade: the job's process limit covers the grading and the student sandboxes together" {
+	export GRADEBOX_DEFAULT_PIDS=40
+	runfile <<'EOF2'
+for i in $(seq 25); do sleep 100 & done
+set -- /proc/[0-9]*; g=$#
+# the student says x for every sleep it could start; busybox sh gives up
+# at the first fork that fails
+s=$(run_student "sh -c 'for i in \$(seq 30); do sleep 100 & echo x; done'" 2>/dev/null | grep -c x)
+echo "{\"result\": \"success\", \"text\": \"$g $s\"}" >/.__output/__feedback.json
+EOF2
+	grade
+	echo "$output"
+	read -r g s <<<"$(jq -r .text <<<"$output")"
+	[ "$g" -ge 25 ]
+	# each box alone may have 40; both together stay within the job's 40
+	[ "$((g + s))" -le 42 ]
+	[ "$s" -lt 30 ]
+}
