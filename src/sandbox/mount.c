@@ -234,8 +234,13 @@ static int mount_overlay_bind(const struct gb_mount_plan *p, size_t i, int rootf
 	ov = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, err);
 	if (ov < 0)
 		return gb_context(err, "overlay of %s", b->src);
-	if (give && chown_tree(ov, p->root_uid + b->overlay_owner, 0) < 0)
-		return gb_fail_errno(err, "give the files of %s to its owner", b->src);
+	if (give) {
+		/* fsmount's fd is O_PATH: chown needs the directory opened */
+		_cleanup_close_ int dir = openat(ov, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dir < 0 || chown_tree(dir, p->root_uid + b->overlay_owner, 0) < 0)
+			return gb_fail_errno(err, "give the files of %s to its owner", b->src);
+	}
 	target = mkpath_in(rootfd, b->dst, true, p->root_uid, err);
 	if (target < 0)
 		return gb_context(err, "overlay of %s on %s", b->src, b->dst);
