@@ -460,3 +460,23 @@ for prog, (spec, toks) in cases.items():
 sys.exit(1 if bad else 0)
 PY
 }
+
+@test "a feedback command waits for the lock on .__output another writer holds" {
+	mkdir -p "$ROOT/.__output"
+	echo -n '{"result": "failed"}' >"$FB"
+	# hold the writers' lock (flock on the directory) as another helper would
+	exec 9<"$ROOT/.__output"
+	flock 9
+	"$API/feedback-result" success 9<&- &
+	local pid=$! i
+	# it blocks on the lock: its wait shows in /proc/locks, and the file is unchanged
+	for i in $(seq 400); do
+		grep -q -- "-> FLOCK.*:$(stat -c %i "$ROOT/.__output") " /proc/locks && break
+		sleep 0.05
+	done
+	grep -q -- "-> FLOCK.*:$(stat -c %i "$ROOT/.__output") " /proc/locks
+	[ "$(cat "$FB")" = '{"result": "failed"}' ]
+	exec 9<&-
+	wait $pid
+	[ "$(cat "$FB")" = '{"result": "success"}' ]
+}
