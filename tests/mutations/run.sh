@@ -8,7 +8,7 @@
 #     Why: what the patch breaks
 # (git apply skips the header.) This script copies the tree once to
 # tests/.work/mutants, configures it once, then for each patch: applies it,
-# rebuilds (incrementally: only what the patch touches), runs that one test,
+# rebuilds (incrementally, every program: only what the patch touches), runs that one test,
 # and reverts. A mutation is caught when the test fails; one that survives,
 # does not apply or does not build is a failure.
 #
@@ -53,7 +53,7 @@ build() {
 	(cd "$scratch" && { [ -x configure ] || autoreconf -fi; } &&
 		{ [ -f Makefile ] || ./configure -q; } &&
 		make -s Makefile >/dev/null && # regenerated first: its output is no target name
-		make -s -j"$(nproc)" gradebox $(make -s print-check-programs)) >"$work/mutants-build.log" 2>&1
+		make -s -j"$(nproc)" all $(make -s print-check-programs)) >"$work/mutants-build.log" 2>&1
 }
 if ! build; then
 	for ((i = 1; i <= ${#patches[@]}; i++)); do
