@@ -217,7 +217,8 @@ static int box_setup(struct gb_job *job, struct gb_box *b, struct gb_sandbox_spe
 	if (b->timerfd < 0)
 		return gb_fail_errno(err, "timerfd");
 
-	/* Pipes only: never the caller's files or tty (see output.h). Where
+	/* Pipes only: never the caller's files or tty (see output.h); direct
+	 * only for fds that are a sandbox's own already (run_student). Where
 	 * stdout and stderr are one file (a terminal, `2>&1`), one pipe
 	 * serves both, so their lines keep their order. */
 	if (io->direct) {
