@@ -53,7 +53,8 @@ build() {
 	(cd "$scratch" && { [ -x configure ] || autoreconf -fi; } &&
 		{ [ -f Makefile ] || ./configure -q; } &&
 		make -s Makefile >/dev/null && # regenerated first: its output is no target name
-		make -s -j"$(nproc)" all $(make -s print-check-programs)) >"$work/mutants-build.log" 2>&1
+		make -s -j"$(nproc)" all && # apart: `all` recurses, and two makes would race on the libraries
+		make -s -j"$(nproc)" $(make -s print-check-programs)) >"$work/mutants-build.log" 2>&1
 }
 if ! build; then
 	for ((i = 1; i <= ${#patches[@]}; i++)); do
