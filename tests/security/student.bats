@@ -26,6 +26,8 @@ wait_task() {
 fd_count() { ls /proc/"$1"/fd | wc -l; }
 
 @test "student: cannot read or write anything of /task outside /task/student" {
+	# the grader writes the rootfs's /task, the worker's where it is idmapped
+	gb_need_idmapped_rootfs
 	# What the student writes at /task lands in its own sandbox's layer.
 	student_script s.sh 'cat /task/run 2>/dev/null && echo READ; ls /task/tests 2>/dev/null && echo LISTED
 echo x > /task/run 2>/dev/null; echo x > /task/new 2>/dev/null; echo student-ran'
