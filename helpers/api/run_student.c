@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../../src/grade/student_proto.h"
+#include "../../src/lib/fdpass.h"
 
 #define PROG "run_student"
 #define ARGPARSE_USAGE_EXIT 2
@@ -253,11 +254,6 @@ static int send_request(int sock, const struct gb_student_req *req)
 	const char *why = NULL;
 	long len = gb_student_req_encode(req, buf, sizeof(buf), &why);
 	int fds[GB_STUDENT_NFDS];
-	char cbuf[CMSG_SPACE(sizeof(fds))] = { 0 };
-	struct iovec iov = { .iov_base = buf };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	if (len < 0)
 		return fail(GB_STUDENT_EXIT_FAILED, "%s%s", why, "");
@@ -266,16 +262,9 @@ static int send_request(int sock, const struct gb_student_req *req)
 		if (fds[i] < 0)
 			return fail(GB_STUDENT_EXIT_FAILED, "open /dev/null: %s%s", strerror(errno), "");
 	}
-	iov.iov_len = (size_t)len;
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(c), fds, sizeof(fds));
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0) {
-		if (errno != EINTR)
-			return fail(GB_STUDENT_EXIT_FAILED, "send the request to the supervisor: %s%s",
-				    strerror(errno), "");
-	}
+	if (gb_send_fds(sock, buf, (size_t)len, fds, GB_STUDENT_NFDS) < 0)
+		return fail(GB_STUDENT_EXIT_FAILED, "send the request to the supervisor: %s%s",
+			    strerror(errno), "");
 	return 0;
 }
 

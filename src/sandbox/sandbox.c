@@ -57,6 +57,7 @@
 #include "config.h"
 #include "init.h"
 #include "oom.h"
+#include "fdpass.h"
 #include "userns.h"
 #include "util.h"
 
@@ -70,9 +71,6 @@ int gb_msg_send_fds(int sock, int type, int value, const char *text, const int *
 		    size_t nfds)
 {
 	struct gb_msg m = { .type = type, .value = value };
-	char cbuf[CMSG_SPACE(sizeof(int) * GB_MSG_MAX_FDS)] = { 0 };
-	struct iovec iov = { .iov_base = &m, .iov_len = sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	if (nfds > GB_MSG_MAX_FDS) {
 		errno = E2BIG;
@@ -80,17 +78,7 @@ int gb_msg_send_fds(int sock, int type, int value, const char *text, const int *
 	}
 	if (text)
 		snprintf(m.text, sizeof(m.text), "%s", text);
-	if (nfds) {
-		struct cmsghdr *c;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	return GB_RETRY(sendmsg(sock, &mh, MSG_NOSIGNAL)) < 0 ? -1 : 0;
+	return gb_send_fds(sock, &m, sizeof(m), fds, nfds);
 }
 
 int gb_msg_send(int sock, int type, int value, const char *text, int fd)

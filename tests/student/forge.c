@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../src/grade/student_proto.h"
+#include "../../src/lib/fdpass.h"
 
 #define SOCK "/.gradebox/sock"
 
@@ -41,21 +42,7 @@ static int dial(int flags)
 
 static void send_with(int s, const void *buf, size_t len, const int *fds, size_t nfds)
 {
-	char cbuf[CMSG_SPACE(sizeof(int) * 8)] = { 0 };
-	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-
-	if (nfds) {
-		struct cmsghdr *c;
-		mh.msg_control = cbuf;
-		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
-		c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
-		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
-	}
-	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0)
+	if (gb_send_fds(s, buf, len, fds, nfds) < 0)
 		printf("(send: %s) ", strerror(errno));
 }
 
