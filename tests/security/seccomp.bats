@@ -152,9 +152,11 @@ unfiltered() {
 		# two alternatives for personality
 		EINVAL personality arg0&0xff==0x1
 		EINVAL personality arg0>=0x1000000
+		# an inequality on a rule's highest argument, written first
+		ENOENT socket arg2>=7 arg0==1
 	END
 	run gbrun --seccomp "$BATS_TEST_TMPDIR/profile" --bind "$PROBE:/probe" -- /bin/sh -c \
-		'for t in "socket 16 2 15" "socket 16 2 0" "socket 1 1 0" "personality 0x101" "personality 0x2000000" "personality 0x8"; do /probe $t; done'
+		'for t in "socket 16 2 15" "socket 16 2 0" "socket 1 1 0" "personality 0x101" "personality 0x2000000" "personality 0x8" "socket 1 1 7"; do /probe $t; done'
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "Permission denied" ]
 	[ "${lines[1]}" = ok ]
@@ -162,6 +164,7 @@ unfiltered() {
 	[ "${lines[3]}" = "Invalid argument" ]
 	[ "${lines[4]}" = "Invalid argument" ]
 	[ "${lines[5]}" = ok ]
+	[ "${lines[6]}" = "No such file or directory" ]
 }
 
 @test "malformed profile lines are refused with file, line and problem" {
@@ -187,6 +190,9 @@ unfiltered() {
 		EPERM socket arg0==1 arg1==1 arg2==1 arg3==1 arg4==1 arg5==1 arg0==1|arg0 is compared twice
 		nonroot unless-nested clone-namespaces EPERM x|'x' after clone-namespaces
 		EPERM socket arg0==40 bind|after a condition
+		EPERM socket arg0!=0 arg1==5|only the highest argument (arg1) may use !=
+		EPERM socket arg2==5 arg1<3|only the highest argument (arg2)
+		EPERM socket arg0>=2 arg3&0xff==1 arg5==0|arg0: in a rule with several conditions
 		EPERM arg0==1|needs a system call
 		unless-nested|needs a rule
 		EPERM no_such_call arg0==1|no_such_call
