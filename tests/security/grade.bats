@@ -41,6 +41,8 @@ EOF
 }
 
 @test "a symlink in /.__output's place is not followed either" {
+	# a host file that would pass for a feedback, should it be read
+	echo '{"result": "success", "text": "host secret"}' >"$BATS_TEST_TMPDIR/host-secret"
 	mktask <<EOF
 ln -s $BATS_TEST_TMPDIR /.__output/dir
 ln -sf dir/host-secret /.__output/__feedback.json
