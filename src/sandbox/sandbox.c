@@ -47,6 +47,7 @@
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -177,6 +178,37 @@ static int await_go(struct gb_sandbox_spec *s, int sock, gb_error *err)
 	return r < 0 ? -1 : 0;
 }
 
+/* A heap copy of a NULL-terminated string vector (init's own: it never
+ * returns, so the copy is never freed); NULL when out of memory. */
+static char **own_strv(char *const *v)
+{
+	size_t n = 0;
+	char **copy;
+
+	while (v[n])
+		n++;
+	copy = calloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; copy && i < n; i++)
+		if (!(copy[i] = strdup(v[i])))
+			return NULL;
+	return copy;
+}
+
+/* init's title overwrites its argv strings, where the command's argv, env
+ * and cwd may point (the CLI's flags). Copied out first, the title is set
+ * before the command exists: set after, a quick command could read
+ * /proc/1/comm or cmdline before init had named itself. */
+static int own_command_strings(struct gb_sandbox_spec *s, gb_error *err)
+{
+	char **argv = own_strv(s->argv), **envp = s->envp ? own_strv(s->envp) : NULL;
+
+	if (!argv || (s->envp && !envp) || (s->cwd && !(s->cwd = strdup(s->cwd))))
+		return gb_fail(err, ENOMEM, "copy the command's arguments");
+	s->argv = argv;
+	s->envp = envp;
+	return 0;
+}
+
 static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, int sock)
 {
 	gb_error err = { 0 };
@@ -216,14 +248,14 @@ static __attribute__((noreturn)) void sandbox_child(struct gb_sandbox_spec *s, i
 	/* Block what init will read from its signalfd before the command exists,
 	 * so no early signal is lost; the command unblocks them. */
 	gb_init_block_signals();
+	if (own_command_strings(s, &err) < 0)
+		gb_init_fail(sock, &err);
+	gb_proc_title_set(GB_INIT_TITLE);
 	cmd = gb_init_spawn_command(s, sock);
 	if (cmd < 0) {
 		gb_fail_errno(&err, "start the command");
 		gb_init_fail(sock, &err);
 	}
-	/* Only now (the command has exec'd): its argv lives in the memory this
-	 * overwrites. */
-	gb_proc_title_set(GB_INIT_TITLE);
 	gb_msg_send(sock, GB_MSG_READY, cmd, NULL, scratch);
 	_exit(gb_init_reap(cmd, sock));
 }
